@@ -1,0 +1,1 @@
+"""Emulators of the three vendor APIs, served over loopback HTTP."""
