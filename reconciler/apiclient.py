@@ -1,0 +1,131 @@
+"""The one async HTTP layer every provider talks through: bounded concurrency, auth, error mapping.
+
+Secrets live only in request headers built here; they never reach messages, logs or plans.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol
+
+import httpx
+
+from reconciler.errors import ApiError
+
+
+class Authenticator(Protocol):
+    """Supplies auth headers; may be asked to drop cached credentials after a 401."""
+
+    async def headers(self, client: httpx.AsyncClient) -> dict[str, str]: ...
+
+    def invalidate(self) -> bool:
+        """Forget cached credentials; True when asking again may succeed (a token can be refetched)."""
+        ...
+
+
+class BearerKey:
+    """A static API key sent as `Authorization: Bearer <key>` (Primo, ViziVault)."""
+
+    def __init__(self, key: str, extra_headers: dict[str, str] | None = None) -> None:
+        self._headers = {"Authorization": f"Bearer {key}", **(extra_headers or {})}
+
+    async def headers(self, client: httpx.AsyncClient) -> dict[str, str]:
+        return self._headers
+
+    def invalidate(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "BearerKey(<redacted>)"
+
+
+def error_message(response: httpx.Response) -> str:
+    """The vendor's own words from an error body, whatever its shape."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text[:300] if text else response.reason_phrase
+    if isinstance(body, dict):
+        details = body.get("errors")
+        message = body.get("message")
+        if isinstance(body.get("status"), dict):  # OneLogin token errors nest it
+            message = body["status"].get("message", message)
+        if isinstance(details, list) and details:
+            parts = []
+            for item in details:
+                if isinstance(item, dict):
+                    msgs = item.get("message")
+                    text = "; ".join(map(str, msgs)) if isinstance(msgs, list) else str(msgs)
+                    parts.append(f"{item.get('field', '')}: {text}".strip(": "))
+            if parts:
+                return f"{message or 'Validation failed'}: " + "; ".join(parts)
+        if message:
+            return str(message)
+    return str(body)[:300]
+
+
+class ApiClient:
+    """httpx.AsyncClient for one target, at most `concurrency` requests in flight."""
+
+    def __init__(
+        self,
+        base_url: str,
+        authenticator: Authenticator,
+        *,
+        concurrency: int = 8,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.authenticator = authenticator
+        self._limit = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+        self.requests_sent = 0
+        self.http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=timeout,
+            transport=transport,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send one request; non-2xx answers and transport failures raise ApiError."""
+        reauthenticated = False
+        while True:
+            response = await self._send_once(method, path, params=params, json=json)
+            if response.status_code == 401 and not reauthenticated and self.authenticator.invalidate():
+                reauthenticated = True  # a token may have expired mid-run: fetch a new one, once
+                continue
+            if response.is_success:
+                return response
+            raise ApiError(error_message(response), status=response.status_code, method=method, path=path)
+
+    async def _send_once(self, method: str, path: str, *, params: dict[str, Any] | None, json: Any) -> httpx.Response:
+        async with self._limit:
+            headers = await self.authenticator.headers(self.http)
+            self.requests_sent += 1
+            try:
+                return await self.http.request(method, path, params=params, json=json, headers=headers)
+            except httpx.TimeoutException as exc:
+                raise ApiError("request timed out", method=method, path=path) from exc
+            except httpx.TransportError as exc:
+                raise ApiError(f"connection failed ({type(exc).__name__})", method=method, path=path) from exc
+
+    async def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
+        response = await self.request("GET", path, params=params)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiError("answer is not JSON", status=response.status_code, method="GET", path=path) from exc

@@ -1,0 +1,61 @@
+"""Field-level differences between two normalized rule bodies (deepdiff, one entry per leaf)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconciler.yamlsource import format_field_path
+
+_REPORTS = {
+    "values_changed": "change",
+    "type_changes": "change",
+    "dictionary_item_added": "add",
+    "dictionary_item_removed": "remove",
+    "iterable_item_added": "add",
+    "iterable_item_removed": "remove",
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One leaf that differs: `path` like `conditions[0].value`; before/after are absent on add/remove."""
+
+    path: str
+    action: str  # "change" | "add" | "remove"
+    before: Any = None
+    after: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "action": self.action}
+        if self.action != "add":
+            out["before"] = self.before
+        if self.action != "remove":
+            out["after"] = self.after
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FieldChange:
+        return cls(data["path"], data["action"], data.get("before"), data.get("after"))
+
+
+def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    """What must change to turn `before` (live) into `after` (desired), leaf by leaf, sorted by path."""
+    if before == after:
+        return []
+    tree = DeepDiff(before, after, view="tree", verbose_level=2)
+    changes = []
+    for report, action in _REPORTS.items():
+        for level in tree.get(report, []):
+            path = format_field_path(level.path(output_format="list"))
+            changes.append(
+                FieldChange(
+                    path,
+                    action,
+                    None if action == "add" else level.t1,
+                    None if action == "remove" else level.t2,
+                )
+            )
+    return sorted(changes, key=lambda c: c.path)

@@ -1,0 +1,253 @@
+"""ViziVault data-governance rules: upsert by `key`, list all, delete by name.
+
+Assumptions (api-notes §2), kept here and nowhere else:
+- `key` is the rule's identity (upserts match on it), while GET/DELETE address a rule by name;
+- `executionOrder` is filled in by the server when omitted, so it is compared only when given.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, Union
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reconciler.apiclient import Authenticator, BearerKey
+from reconciler.models import LiveRule
+from reconciler.providers.base import Provider
+
+ListOperator = Literal["any", "none"]
+ListOperatorWithAll = Literal["any", "all", "none"]
+Predicate = Literal["eq", "neq", "gt", "lt", "geq", "leq", "before", "after", "in", "nin", "regex"]
+EventType = Literal["STORE", "UPDATE", "READ", "DELETE"]
+AlertLevel = Literal["INFO", "WARNING", "DANGER", "SUCCESS", "NEUTRAL", "NORMAL"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AllConstraint(_Strict):
+    type: Literal["all"]
+    constraints: list[Constraint]
+
+
+class AnyConstraint(_Strict):
+    type: Literal["any"]
+    constraints: list[Constraint]
+
+
+class AttributeConstraint(_Strict):
+    type: Literal["attribute"]
+    operator: ListOperator
+    attributes: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]]
+
+
+class TagConstraint(_Strict):
+    type: Literal["tag"]
+    operator: ListOperatorWithAll
+    tags: list[str]
+
+
+class RegulationConstraint(_Strict):
+    type: Literal["regulation"]
+    operator: ListOperatorWithAll
+    regulations: list[str]
+
+
+class GeoConstraint(_Strict):
+    type: Literal["geo"]
+    operator: ListOperator
+    countries: list[str] | None = None
+    subdivisions: list[str] | None = None
+
+
+class UserConstraint(_Strict):
+    type: Literal["user"]
+    attribute: str
+    predicate: Predicate
+    value: str | int | float | bool | list[str | int | float]
+
+
+class EntityTypeConstraint(_Strict):
+    type: Literal["entityType"]
+    entityTypes: list[str]
+
+
+class ApplicationConstraint(_Strict):
+    type: Literal["application"]
+    operator: ListOperator
+    applications: list[str]
+
+
+class EventTypeConstraint(_Strict):
+    type: Literal["eventType"]
+    eventTypes: list[EventType]
+
+
+class SentimentConstraint(_Strict):
+    type: Literal["sentiment"]
+    threshold: float = Field(ge=-1, le=1)
+
+
+Constraint = Annotated[
+    Union[  # noqa: UP007 - a discriminated union reads best spelled out
+        AllConstraint,
+        AnyConstraint,
+        AttributeConstraint,
+        TagConstraint,
+        RegulationConstraint,
+        GeoConstraint,
+        UserConstraint,
+        EntityTypeConstraint,
+        ApplicationConstraint,
+        EventTypeConstraint,
+        SentimentConstraint,
+    ],
+    Field(discriminator="type"),
+]
+AllConstraint.model_rebuild()
+AnyConstraint.model_rebuild()
+
+
+class AlertAction(_Strict):
+    type: Literal["alert"]
+    alertLevel: AlertLevel
+    message: str
+
+
+class TagAction(_Strict):
+    type: Literal["tag"]
+    tag: str
+    status: str | None = None
+
+
+class EntityTagAction(_Strict):
+    type: Literal["entityTag"]
+    tag: str
+
+
+class RegulationAction(_Strict):
+    type: Literal["regulation"]
+    regulation: str
+
+
+class BlockAction(_Strict):
+    type: Literal["block"]
+    message: str | None = None
+
+
+class ProhibitionAction(_Strict):
+    type: Literal["prohibition"]
+    status: str | None = None
+    prohibitions: list[Literal["READ", "STORE", "UPDATE", "DELETE"]]
+
+
+class RetentionAction(_Strict):
+    type: Literal["retention"]
+    expirationDate: str | None = None
+    daysSinceStore: int | None = Field(default=None, ge=0)
+    daysSinceRead: int | None = Field(default=None, ge=0)
+    autoDelete: bool | None = None
+
+
+Action = Annotated[
+    Union[  # noqa: UP007
+        AlertAction,
+        TagAction,
+        EntityTagAction,
+        RegulationAction,
+        BlockAction,
+        ProhibitionAction,
+        RetentionAction,
+    ],
+    Field(discriminator="type"),
+]
+
+
+class ViziVaultRule(_Strict):
+    key: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    type: Literal["data", "activity"]
+    constraint: Constraint
+    action: Action
+    executionOrder: int | None = None
+
+
+# List fields whose order means nothing to the API: sorted so reordering them is no change.
+UNORDERED_LISTS = frozenset(
+    {
+        "attributes",
+        "tags",
+        "regulations",
+        "countries",
+        "subdivisions",
+        "entityTypes",
+        "applications",
+        "eventTypes",
+        "prohibitions",
+    }
+)
+UPPERCASE_LISTS = frozenset({"countries", "subdivisions"})  # ISO codes are case-insensitive
+SERVER_FIELDS = frozenset({"createdDate", "modifiedDate"})
+
+
+def _canonical(node: Any) -> Any:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if value is None:
+                continue
+            if key in UPPERCASE_LISTS and isinstance(value, list):
+                value = [str(v).upper() for v in value]
+            value = _canonical(value)
+            if key in UNORDERED_LISTS and isinstance(value, list):
+                value = sorted(set(value), key=str)
+            elif key == "constraints" and node.get("type") in ("all", "any") and isinstance(value, list):
+                value = sorted(value, key=lambda c: json.dumps(c, sort_keys=True))  # and/or commute
+            out[key] = value
+        return out
+    if isinstance(node, list):
+        return [_canonical(v) for v in node]
+    return node
+
+
+class ViziVaultProvider(Provider):
+    name = "vizivault"
+    rule_model = ViziVaultRule
+    credential_names = ("api_key",)
+    computed_fields = frozenset({"executionOrder"})
+
+    @classmethod
+    def scope_label(cls, scope: str) -> str:
+        return "rules"
+
+    @classmethod
+    def identity(cls, body: dict[str, Any]) -> str:
+        return str(body["key"])
+
+    @classmethod
+    def normalize(cls, body: dict[str, Any]) -> dict[str, Any]:
+        return _canonical({k: v for k, v in body.items() if k not in SERVER_FIELDS})
+
+    @classmethod
+    def authenticator(cls, credentials: dict[str, str], options: dict[str, Any]) -> Authenticator:
+        return BearerKey(credentials["api_key"])
+
+    async def fetch(self, scope: str) -> list[LiveRule]:
+        answer = await self.client.get_json("/rules")
+        return [
+            LiveRule(identity=str(rule["key"]), body=rule, ref={"key": rule["key"], "name": rule["name"]})
+            for rule in answer["data"]
+        ]
+
+    async def create(self, scope: str, body: dict[str, Any]) -> dict[str, Any]:
+        await self.client.request("POST", "/rules", json=body, idempotent=True)
+        return {"key": body["key"], "name": body["name"]}
+
+    async def update(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
+        await self.client.request("POST", "/rules", json=body, idempotent=True)
+
+    async def delete(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
+        await self.client.request("DELETE", f"/rules/{quote(ref['name'], safe='')}", idempotent=True)

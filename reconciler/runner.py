@@ -1,0 +1,70 @@
+"""The commands' shared path: config -> targets -> desired state -> live state -> plan -> apply.
+
+The CLI, the demo and the tests all go through here, so they behave the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from reconciler.applying import ApplyReport, ProgressHook, apply_plan
+from reconciler.config import Config, Target, load_config
+from reconciler.errors import InputError
+from reconciler.live import Sessions, fetch_live
+from reconciler.loader import load_desired
+from reconciler.models import DesiredState
+from reconciler.planning import Plan, build_plan
+from reconciler.providers import PROVIDERS
+
+
+@dataclass
+class Workspace:
+    """Config, the selected targets and their desired state: everything known without an API call."""
+
+    config: Config
+    targets: list[Target]
+    desired: DesiredState
+
+    def prune_for(self, override: bool | None) -> dict[str, bool]:
+        return {t.name: t.spec.prune if override is None else override for t in self.targets}
+
+
+def open_workspace(config_path: Path, target_names: tuple[str, ...] = (), *, check_env: bool = True) -> Workspace:
+    """Load and validate config and manifests; all problems are raised together as one InputError."""
+    config = load_config(config_path)
+    targets = config.select(target_names)
+    problems = config.check_environment(targets) if check_env else []
+    try:
+        desired = load_desired(config, targets)
+    except InputError as exc:
+        raise InputError(problems + exc.problems) from exc
+    if problems:
+        raise InputError(problems)
+    return Workspace(config, targets, desired)
+
+
+def open_sessions(workspace: Workspace, transport: httpx.AsyncBaseTransport | None = None) -> Sessions:
+    with_manifests = {ref.target for ref in workspace.desired.scopes}
+    return Sessions([t for t in workspace.targets if t.name in with_manifests], transport)
+
+
+async def make_plan(workspace: Workspace, sessions: Sessions, *, prune: bool | None = None) -> Plan:
+    live = await fetch_live(sessions, workspace.desired.scopes)
+    providers = {t.name: PROVIDERS[t.provider] for t in workspace.targets}
+    plan = build_plan(list(workspace.desired.scopes.values()), live, providers, workspace.prune_for(prune))
+    for name in workspace.desired.targets_without_manifests:
+        plan.warnings.append(
+            f"target {name!r} has no manifests: it is left alone (an empty config never deletes anything)"
+        )
+    return plan
+
+
+async def run_apply(plan: Plan, sessions: Sessions, on_outcome: ProgressHook | None = None) -> ApplyReport:
+    return await apply_plan(plan, sessions, on_outcome)
+
+
+def delete_verbs() -> dict[str, str]:
+    return {name: cls.delete_verb for name, cls in PROVIDERS.items()}

@@ -1,0 +1,118 @@
+"""Turn pydantic validation errors into located, readable problems."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.errors import Problem
+from reconciler.yamlsource import format_field_path, node_location
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@cache
+def known_field_names(model: type[BaseModel]) -> frozenset[str]:
+    """Every property name anywhere in a model's schema: the vocabulary for 'did you mean'."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                names.update(props)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(model.model_json_schema())
+    return frozenset(names)
+
+
+def suggest(word: str, vocabulary: Iterable[str]) -> str:
+    """A ' (did you mean 'x'?)' suffix, or nothing when no name is close."""
+    matches = difflib.get_close_matches(word, sorted(vocabulary), n=1, cutoff=0.6)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""
+
+
+def _yaml_path(loc: Sequence[str | int], data: Any) -> list[str | int]:
+    """pydantic's error path as a path in the YAML data: union branch names are not keys, so drop them."""
+    path: list[str | int] = []
+    node = data
+    for step in loc:
+        if (isinstance(node, dict) and step in node) or (
+            isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        ):
+            node = node[step]
+        elif isinstance(step, str) and (isinstance(node, dict) and step not in node) and step == loc[-1]:
+            pass  # a missing or unknown field: keep the name, it is what the user must see
+        else:
+            continue
+        path.append(step)
+    return path
+
+
+def _message(error: Any, vocabulary: Iterable[str]) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        name = str(error["loc"][-1])
+        return f"unknown field {name!r}{suggest(name, vocabulary)}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind in ("literal_error", "enum"):
+        expected = error.get("ctx", {}).get("expected", "")
+        choices = re.findall(r"'([^']*)'", expected)
+        if len(choices) > 8:
+            hint = suggest(str(value), choices) or " (`reconciler schema` lists them)"
+            return f"{value!r} is not one of the {len(choices)} allowed values{hint}"
+        return f"{value!r} is not allowed; expected {expected}"
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    return str(error["msg"])
+
+
+def validate_model(
+    model: type[M],
+    data: Any,
+    *,
+    root: Any,
+    file: str,
+    base: Sequence[str | int] = (),
+    field_prefix: Sequence[str | int] = (),
+) -> tuple[M | None, list[Problem]]:
+    """Validate `data` (found at `base` inside the YAML `root`); problems point at file:line:col."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        vocabulary = known_field_names(model)
+        for error in exc.errors():
+            loc = _yaml_path(error["loc"], data)
+            if error["type"] == "missing" or (loc and loc[-1] not in _keys_at(data, loc[:-1])):
+                where = node_location(root, [*base, *loc[:-1]], file)
+            else:
+                where = node_location(root, [*base, *loc], file)
+            problems.append(Problem(where, format_field_path([*field_prefix, *loc]), _message(error, vocabulary)))
+        return None, problems
+
+
+def _keys_at(data: Any, path: Sequence[str | int]) -> Any:
+    node = data
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return ()
+    if isinstance(node, dict):
+        return node.keys()
+    if isinstance(node, list):
+        return range(len(node))
+    return ()
