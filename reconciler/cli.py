@@ -14,6 +14,9 @@ import click
 
 from reconciler.config import CONFIG_FILE
 from reconciler.errors import InputError, ReconcilerError
+from reconciler.importing import import_target, render_import
+from reconciler.live import Sessions
+from reconciler.providers import PROVIDERS
 from reconciler.rendering import plan_json, render_plan, render_report, report_json
 from reconciler.runner import Workspace, delete_verbs, make_plan, open_sessions, open_workspace, run_apply
 
@@ -154,6 +157,50 @@ def apply(config_path: Path, targets: tuple[str, ...], prune: bool | None, auto_
     """Show the plan, ask, then make the live rules match the manifests."""
     workspace = open_workspace(config_path, targets)
     sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json)))
+
+
+@main.command("import")
+@config_option
+@click.option("--target", "-t", "target_name", required=True, help="The target whose live rules to import.")
+@click.option("--app", "apps", multiple=True, type=int, help="Import only this OneLogin app (repeatable).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for scopes no manifest holds yet.  [default: <rules_dir>/<target>/]",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be written, as a diff; write nothing.")
+@click.option("--drop-missing", is_flag=True, help="Remove manifest rules that are not live (default: report them).")
+@reports_errors
+def import_(
+    config_path: Path, target_name: str, apps: tuple[int, ...], out_dir: Path | None, dry_run: bool, drop_missing: bool
+) -> None:
+    """Write the target's live rules into manifests, so that `plan` then shows no changes.
+
+    Rules a manifest already holds are updated in place, keeping comments and layout.
+    """
+    workspace = open_workspace(config_path, (target_name,))
+    target = workspace.targets[0]
+
+    async def run() -> Any:
+        async with Sessions([target]) as sessions:
+            return await import_target(
+                workspace.config,
+                target,
+                PROVIDERS[target.provider],
+                sessions,
+                apps=apps,
+                out_dir=out_dir,
+                drop_missing=drop_missing,
+            )
+
+    result = asyncio.run(run())
+    if dry_run:
+        click.echo(result.diff(), nl=False)
+    else:
+        result.write()
+    click.echo(render_import(result, dry_run=dry_run))
 
 
 def _register_optional_commands() -> None:

@@ -66,6 +66,20 @@ class Provider(ABC):
         return rule.model_dump(mode="json", exclude_none=True)
 
     @classmethod
+    def to_manifest(cls, live_body: dict[str, Any]) -> dict[str, Any]:
+        """The manifest form of a live rule (for `import`): server-set fields and defaults left out,
+        keys in the rule model's order. Raises pydantic's ValidationError when the live rule cannot be
+        written as a manifest rule."""
+        fields = {k: v for k, v in live_body.items() if k in cls.rule_model.model_fields}
+        rule = cls.rule_model.model_validate(fields)
+        return rule.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+
+    @classmethod
+    def scope_header(cls, scope: str) -> dict[str, Any]:
+        """The manifest header fields that name a scope (the inverse of `scope_of`)."""
+        return {}
+
+    @classmethod
     def check_scope(cls, rules: list[DesiredRule]) -> list[Problem]:
         """Checks across the rules of one scope (beyond the per-rule model). Override to add some."""
         return []
@@ -91,6 +105,14 @@ class Provider(ABC):
     @abstractmethod
     async def delete(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
         """Delete (or, where the API has no delete, disable) a live rule."""
+
+    async def list_scopes(self) -> dict[str, str]:
+        """Every scope of the tenant with its title (what `import` names files after), in a stable order."""
+        return {self.name: await self.scope_title(self.name)}
+
+    async def scope_title(self, scope: str) -> str:
+        """A scope's name as people know it."""
+        return self.scope_label(scope)
 
     async def reorder(self, scope: str, refs: list[dict[str, Any]]) -> None:
         """Put every rule of the scope in this order (ordered providers only)."""

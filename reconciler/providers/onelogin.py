@@ -23,6 +23,8 @@ from reconciler.providers.base import Provider
 TOKEN_PATH = "/auth/oauth2/v2/token"
 TOKEN_REFRESH_MARGIN_S = 60.0  # refresh this long before expiry, so no request carries a dying token
 SCOPE_PREFIX = "app:"
+APPS_PAGE_SIZE = 100  # the documented maximum `limit` of list endpoints
+MAX_APP_PAGES = 1000  # a bound on paging, far above any tenant
 
 
 def _as_string(value: Any) -> Any:
@@ -159,8 +161,38 @@ class OneLoginProvider(Provider):
         }
 
     @classmethod
+    def to_manifest(cls, live_body: dict[str, Any]) -> dict[str, Any]:
+        manifest = super().to_manifest(live_body)
+        for action in manifest.get("actions", []):
+            for key in [k for k, v in action.items() if v == "" and k != "action"]:
+                del action[key]  # the API answers "" for an unset expression, macro or scriplet
+        return manifest
+
+    @classmethod
+    def scope_header(cls, scope: str) -> dict[str, Any]:
+        return {"app": app_id(scope)}
+
+    @classmethod
     def authenticator(cls, credentials: dict[str, str], options: dict[str, Any]) -> Authenticator:
         return OneLoginToken(credentials["client_id"], credentials["client_secret"])
+
+    async def list_scopes(self) -> dict[str, str]:
+        """Every app of the tenant (paged `GET /api/2/apps`), by id."""
+        apps: dict[int, str] = {}
+        for page in range(1, MAX_APP_PAGES + 1):
+            response = await self.client.request("GET", "/api/2/apps", params={"limit": APPS_PAGE_SIZE, "page": page})
+            items = response.json()
+            for app in items:
+                apps[int(app["id"])] = str(app.get("name") or "")
+            total_pages = response.headers.get("Total-Pages")
+            last = int(total_pages) <= page if total_pages else len(items) < APPS_PAGE_SIZE
+            if last or not items:
+                break
+        return {f"{SCOPE_PREFIX}{app}": apps[app] for app in sorted(apps)}
+
+    async def scope_title(self, scope: str) -> str:
+        app = await self.client.get_json(f"/api/2/apps/{app_id(scope)}")
+        return str(app.get("name") or "")
 
     def _rules_path(self, scope: str) -> str:
         return f"/api/2/apps/{app_id(scope)}/rules"

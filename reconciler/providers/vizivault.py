@@ -2,7 +2,9 @@
 
 Assumptions (api-notes §2), kept here and nowhere else:
 - `key` is the rule's identity (upserts match on it), while GET/DELETE address a rule by name;
-- `executionOrder` is filled in by the server when omitted, so it is compared only when given.
+- `executionOrder` is filled in by the server when omitted, so it is compared only when given;
+  the value it fills in is 1 (every rule in the reference's examples has it), so `import` leaves
+  that value out and writes any other.
 """
 
 from __future__ import annotations
@@ -191,6 +193,7 @@ UNORDERED_LISTS = frozenset(
 )
 UPPERCASE_LISTS = frozenset({"countries", "subdivisions"})  # ISO codes are case-insensitive
 SERVER_FIELDS = frozenset({"createdDate", "modifiedDate"})
+DEFAULT_EXECUTION_ORDER = 1
 
 
 def _canonical(node: Any) -> Any:
@@ -232,8 +235,18 @@ class ViziVaultProvider(Provider):
         return _canonical({k: v for k, v in body.items() if k not in SERVER_FIELDS})
 
     @classmethod
+    def to_manifest(cls, live_body: dict[str, Any]) -> dict[str, Any]:
+        manifest = super().to_manifest(live_body)
+        if manifest.get("executionOrder") == DEFAULT_EXECUTION_ORDER:
+            del manifest["executionOrder"]  # what the server fills in: a manifest need not pin it
+        return manifest
+
+    @classmethod
     def authenticator(cls, credentials: dict[str, str], options: dict[str, Any]) -> Authenticator:
         return BearerKey(credentials["api_key"])
+
+    async def scope_title(self, scope: str) -> str:
+        return "data-governance rules"
 
     async def fetch(self, scope: str) -> list[LiveRule]:
         answer = await self.client.get_json("/rules")
