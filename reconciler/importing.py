@@ -9,6 +9,7 @@ right after an import, `plan` shows no change for what was imported.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import difflib
 import io
@@ -29,7 +30,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from reconciler.config import Config, Target
 from reconciler.errors import ApiError, InputError, Location, Problem
 from reconciler.live import Sessions, fetch_live
-from reconciler.loader import HEADER_KEYS, RULE_META_KEYS, manifest_files
+from reconciler.loader import HEADER_KEYS, RULE_META_KEYS, load_desired, manifest_files
 from reconciler.models import LiveRule, LiveScope, ScopeRef
 from reconciler.providers.base import Provider
 from reconciler.yamlsource import display_path, node_location, plain
@@ -176,7 +177,7 @@ async def read_tenant(
     if scopes is None:
         titles = await online.list_scopes()
     else:
-        titles = {scope: await online.scope_title(scope) for scope in scopes}
+        titles = dict(zip(scopes, await asyncio.gather(*map(online.scope_title, scopes)), strict=True))
     refs = [ScopeRef(target.name, scope) for scope in titles]
     live = await fetch_live(sessions, refs)
     imported = []
@@ -205,21 +206,19 @@ def canonical(provider: type[Provider], data: dict[str, Any]) -> dict[str, Any] 
 
 @dataclass
 class ManifestFile:
-    """One manifest of the target, as loaded for editing, and what the import does to it."""
+    """One manifest of the target as it is on disk, and what the import does to it."""
 
     path: Path
     shown: str
     scope: str
-    data: CommentedMap
-    style: YamlStyle
+    data: CommentedMap  # the file as loaded (positions for messages), or the header of a new file
     original: str | None  # None for a file the import creates
+    identities: list[str] = field(default_factory=list)
     other_targets: list[str] = field(default_factory=list)
-    title: str = ""
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    updates: dict[str, dict[str, Any]] = field(default_factory=dict)  # identity -> what it must say
     new_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    order: list[str] | None = None  # the final order of rules, when it differs from the file's
+    removed: list[str] = field(default_factory=list)
+    order: list[str] | None = None  # the final order of rules, when it is not the file's
     reordered: bool = False  # rules the file held before stand in another order
 
     @property
@@ -227,13 +226,12 @@ class ManifestFile:
         """Names other targets too: its rules are theirs as well, so the import leaves them alone."""
         return bool(self.other_targets)
 
-    def rule_nodes(self) -> list[Any]:
-        rules = self.data.get("rules")
-        return list(rules) if isinstance(rules, list) else []
-
     @property
     def changed(self) -> bool:
-        return self.original is None or bool(self.added or self.updated or self.removed or self.order is not None)
+        return self.original is None or bool(self.updates or self.new_rules or self.removed or self.order is not None)
+
+    def location(self, identity: str) -> Location:
+        return node_location(self.data, ["rules", self.identities.index(identity)], self.shown)
 
 
 def _file_targets(raw: dict[str, Any]) -> list[str]:
@@ -247,8 +245,7 @@ def read_manifests(config: Config, target: Target, provider: type[Provider], fol
     files = []
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        style = guess_style(text)
-        raw = load_text(text, style)
+        raw = load_text(text)
         if not isinstance(raw, dict):
             continue
         names = _file_targets(raw)
@@ -257,7 +254,9 @@ def read_manifests(config: Config, target: Target, provider: type[Provider], fol
         header = {k: v for k, v in plain(raw).items() if k not in HEADER_KEYS}
         scope = provider.scope_of(provider.scope_model.model_validate(header))
         others = [n for n in names if n != target.name]
-        files.append(ManifestFile(path, display_path(path, config.root_dir), scope, raw, style, text, others))
+        rules = raw.get("rules") or []
+        identities = [rule_identity(provider, node) for node in rules]
+        files.append(ManifestFile(path, display_path(path, config.root_dir), scope, raw, text, identities, others))
     return files
 
 
@@ -393,74 +392,148 @@ def _is_comment_or_blank(line: str, max_indent: int) -> bool:
     return stripped.startswith("#") and len(line) - len(stripped) <= max_indent
 
 
-def layout_rules(
-    text: str,
-    style: YamlStyle,
-    provider: type[Provider],
-    order: list[str],
-    new_rules: dict[str, dict[str, Any]],
-    blank_between: bool | None = None,
-) -> str | None:
-    """The file with its rules in `order`: existing rules moved as whole blocks of text (each with the
-    comment lines right above it), rules not in `order` dropped, new rules inserted. None when the
-    rules list is not a block list (the caller falls back to editing nodes)."""
-    data = load_text(text, style)
-    seq = data.get("rules")
-    if not isinstance(seq, CommentedSeq) or not seq or seq.fa.flow_style():
-        return None
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    starts = [seq.lc.item(i)[0] for i in range(len(seq))]
-    dash_line = lines[starts[0]]
-    dash_col = len(dash_line[: seq.lc.item(0)[1]].rstrip()) - 1
-    if dash_col < 0 or dash_line[dash_col] != "-":
-        return None
-
-    def lead_start(index: int) -> int:
-        line = starts[index]
-        while line > 0 and _is_comment_or_blank(lines[line - 1], dash_col):
-            line -= 1
-        while line < starts[index] and not lines[line].strip():
-            line += 1  # blank lines above a rule separate it; they are not part of it
-        return line
-
-    keys = list(data)
-    after = keys[keys.index("rules") + 1 :] if "rules" in keys else []
-    seq_end = data.lc.key(after[0])[0] if after else len(lines)
-    bounds = [lead_start(i) for i in range(len(seq))]
-    ends = [*bounds[1:], seq_end]
-    end = seq_end
-    while end > starts[-1] + 1 and _is_comment_or_blank(lines[end - 1], dash_col):
-        end -= 1
-    ends[-1] = end
-    blocks: dict[str, list[str]] = {}
-    for index, node in enumerate(seq):
-        block = lines[bounds[index] : ends[index]]
-        while block and not block[-1].strip():
-            block.pop()
-        blocks[rule_identity(provider, node)] = block
-    if blank_between is None:
-        gaps = [bounds[i] > ends[i - 1] or not lines[ends[i - 1] - 1].strip() for i in range(1, len(seq))]
-        blank_between = any(gaps) or len(seq) < 2
-    for identity, rule in new_rules.items():
-        blocks[identity] = _rule_block(rule, style, dash_col)
-    body: list[str] = []
-    for position, identity in enumerate(order):
-        if position and blank_between:
-            body.append("\n")
-        body.extend(blocks[identity])
-    tail = lines[ends[-1] :]
-    return "".join([*lines[: bounds[0]], *body, *tail])
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
-def _rule_block(rule: dict[str, Any], style: YamlStyle, dash_col: int) -> list[str]:
-    """A new rule as lines of a block list whose dashes stand at `dash_col`."""
-    lines = dump_yaml({"rules": [to_node(rule)]}, style).splitlines(keepends=True)[1:]
-    shift = dash_col - (len(lines[0]) - len(lines[0].lstrip(" ")))
+def _shift(lines: list[str], column: int) -> list[str]:
+    """Lines of a rule moved so that its dash stands at `column`."""
+    shift = column - _indent(lines[0])
     if shift >= 0:
-        return [" " * shift + line for line in lines]
-    return [line[-shift:] for line in lines]
+        return [" " * shift + line if line.strip() else line for line in lines]
+    return [line[min(-shift, _indent(line)) :] for line in lines]
+
+
+@dataclass
+class RuleBlock:
+    """One rule of a file as text: the comment lines right above it, its own lines, the blank lines after."""
+
+    identity: str
+    lead: list[str]
+    content: list[str]
+    gap: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RulesText:
+    """A manifest as text around its block list of rules: what comes before, each rule, what comes after.
+
+    Rules are edited, moved, added and dropped as whole blocks, so every other line stays as it is,
+    and a rule's comments (above it, inside it) go wherever the rule goes.
+    """
+
+    prefix: list[str]
+    blocks: list[RuleBlock]
+    tail: list[str]
+    dash_col: int
+    rules_key: tuple[int, int]  # line and column of `rules:`
+    style: YamlStyle
+
+    @classmethod
+    def parse(cls, text: str, provider: type[Provider]) -> RulesText | None:
+        """None when the rules are not a block list with at least one rule (an inline `[...]`)."""
+        data = load_text(text)
+        seq = data.get("rules")
+        if not isinstance(seq, CommentedSeq) or not seq or seq.fa.flow_style():
+            return None
+        lines = text.splitlines(keepends=True)
+        if not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        starts = [seq.lc.item(i)[0] for i in range(len(seq))]
+        dash_col = len(lines[starts[0]][: seq.lc.item(0)[1]].rstrip()) - 1
+        if dash_col < 0 or lines[starts[0]][dash_col] != "-":
+            return None
+        keys = list(data)
+        following = keys[keys.index("rules") + 1 :]
+        seq_end = data.lc.key(following[0])[0] if following else len(lines)
+        bounds = []
+        for start in starts:
+            line = start
+            while line > 0 and _is_comment_or_blank(lines[line - 1], dash_col):
+                line -= 1
+            while line < start and not lines[line].strip():
+                line += 1  # blank lines above a rule's comments separate rules; they are not part of it
+            bounds.append(line)
+        end = seq_end
+        while end > starts[-1] + 1 and _is_comment_or_blank(lines[end - 1], dash_col):
+            end -= 1  # comments after the last rule stay at the end of the list
+        ends = [*bounds[1:], end]
+        blocks = []
+        for index, node in enumerate(seq):
+            content = lines[starts[index] : ends[index]]
+            gap: list[str] = []
+            while content and not content[-1].strip():
+                gap.insert(0, content.pop())
+            lead = lines[bounds[index] : starts[index]]
+            blocks.append(RuleBlock(rule_identity(provider, node), lead, content, gap))
+        style = guess_style("rules:\n" + "".join(blocks[0].content))
+        return cls(lines[: bounds[0]], blocks, lines[end:], dash_col, data.lc.key("rules"), style)
+
+    def join(self, blocks: list[RuleBlock], *, keep_gaps: bool) -> str:
+        """The file with these blocks as its rules: with the file's own spacing between rules when
+        `keep_gaps`, else one blank line between rules if the file had any (or too few rules to tell)."""
+        prefix = list(self.prefix)
+        if not blocks:
+            line, column = self.rules_key
+            end = column + len("rules:")
+            prefix[line] = f"{prefix[line][:end]} []{prefix[line][end:]}"  # no rule left: an empty list
+        blank_between = any(b.gap for b in self.blocks[:-1]) or len(self.blocks) < 2
+        body: list[str] = []
+        for index, block in enumerate(blocks):
+            if index:
+                body.extend(blocks[index - 1].gap if keep_gaps else ["\n"] if blank_between else [])
+            body.extend(block.lead + block.content)
+        return "".join(prefix + body + self.tail)
+
+    def rule_lines(self, rule: dict[str, Any]) -> list[str]:
+        """A new rule as lines of this file's list, in its style."""
+        return rule_lines(rule, self.style, self.dash_col)
+
+    def merged_lines(self, block: RuleBlock, wanted: dict[str, Any], provider: type[Provider]) -> list[str]:
+        """The block's rule changed in place to say `wanted`: only the values that differ are rewritten."""
+        text = "rules:\n" + "".join(block.content)
+        style = guess_style(text)
+        data = load_text(text, style)
+        RuleMerge(provider, wanted).merge_rule(data["rules"][0])
+        return _shift(dump_yaml(data, style).splitlines(keepends=True)[1:], self.dash_col)
+
+
+def rule_lines(rule: dict[str, Any], style: YamlStyle, dash_col: int) -> list[str]:
+    return _shift(dump_yaml({"rules": [to_node(rule)]}, style).splitlines(keepends=True)[1:], dash_col)
+
+
+def render_manifest(file: ManifestFile, provider: type[Provider]) -> str:
+    """The file's new text: the original with changed rules rewritten and rules moved, added or dropped."""
+    if file.original is None:
+        header = dump_yaml(file.data)
+        blocks = [rule_lines(file.new_rules[i], PROJECT_STYLE, PROJECT_STYLE.offset) for i in file.order or []]
+        return header + "rules:\n" + "\n".join("".join(block) for block in blocks)
+    layout = RulesText.parse(file.original, provider)
+    if layout is None:
+        return _render_nodes(file, provider)
+    blocks = {block.identity: block for block in layout.blocks}
+    for identity, wanted in file.updates.items():
+        blocks[identity].content = layout.merged_lines(blocks[identity], wanted, provider)
+    for identity, rule in file.new_rules.items():
+        blocks[identity] = RuleBlock(identity, [], layout.rule_lines(rule))
+    order = file.order if file.order is not None else file.identities
+    return layout.join([blocks[i] for i in order], keep_gaps=file.order is None)
+
+
+def _render_nodes(file: ManifestFile, provider: type[Provider]) -> str:
+    """For a file whose rules are an inline list (or none): edit nodes, then write the list as blocks."""
+    assert file.original is not None
+    style = guess_style(file.original)
+    data = load_text(file.original, style)
+    nodes = dict(zip(file.identities, data.get("rules") or [], strict=True))
+    for identity, wanted in file.updates.items():
+        RuleMerge(provider, wanted).merge_rule(nodes[identity])
+    nodes.update({identity: to_node(rule) for identity, rule in file.new_rules.items()})
+    order = file.order if file.order is not None else file.identities
+    data["rules"] = CommentedSeq(nodes[i] for i in order)
+    text = dump_yaml(data, style)
+    layout = RulesText.parse(text, provider)
+    return layout.join(layout.blocks, keep_gaps=False) if layout is not None else text
 
 
 # ---- the import plan --------------------------------------------------------------------------------
@@ -571,35 +644,32 @@ class Importer:
 
     def _import_scope(self, scope: ImportedScope) -> None:
         files = [f for f in self.files if f.scope == scope.ref.scope]
-        held: dict[str, tuple[ManifestFile, Any, int]] = {}
+        held: dict[str, ManifestFile] = {}
         for file in files:
-            for index, node in enumerate(file.rule_nodes()):
-                held.setdefault(rule_identity(self.provider, node), (file, node, index))
+            for identity in file.identities:
+                held.setdefault(identity, file)
         live_ids = [r.identity for r in scope.rules]
         for rule in scope.rules:
             if rule.identity not in held:
                 continue
-            file, node, index = held[rule.identity]
+            file = held[rule.identity]
+            node = file.data["rules"][file.identities.index(rule.identity)]
             if not differs(self.provider, node, rule):
                 continue
             if file.shared:
-                where = node_location(file.data, ["rules", index], file.shown)
                 self.plan.warnings.append(
-                    f"{where}: {rule.identity!r} differs from live, but the file also manages "
-                    f"{', '.join(file.other_targets)}: not changed"
+                    f"{file.location(rule.identity)}: {rule.identity!r} differs from live, but the file also "
+                    f"manages {', '.join(file.other_targets)}: not changed"
                 )
                 continue
-            wanted = pin_computed_fields(self.provider, rule_data(node), rule)
-            if RuleMerge(self.provider, wanted).merge_rule(node):
-                file.updated.append(rule.identity)
-        for identity, (file, _node, index) in held.items():
+            file.updates[rule.identity] = pin_computed_fields(self.provider, rule_data(node), rule)
+        for identity, file in held.items():
             if identity in live_ids:
                 continue
-            where = node_location(file.data, ["rules", index], file.shown)
             if self.drop_missing and not file.shared:
                 file.removed.append(identity)
             else:
-                self.plan.not_live.append(f"{where}: {identity!r}")
+                self.plan.not_live.append(f"{file.location(identity)}: {identity!r}")
         new = [r for r in scope.rules if r.identity not in held]
         own = [f for f in files if not f.shared]
         for rule in new:
@@ -610,8 +680,7 @@ class Importer:
                 files.append(file)
                 own.append(file)
             file.new_rules[rule.identity] = rule.manifest
-            file.added.append(rule.identity)
-            held[rule.identity] = (file, None, -1)
+            held[rule.identity] = file
         for file in own:
             self._order_file(file, live_ids)
         if self.provider.ordered:
@@ -626,14 +695,14 @@ class Importer:
             position = live_ids.index(rule.identity)
             neighbours = [*reversed(live_ids[:position]), *live_ids[position + 1 :]]
             for identity in neighbours:
-                if identity in held and held[identity][0] in own:
-                    return held[identity][0]
+                if identity in held and held[identity] in own:
+                    return held[identity]
         return own[0]
 
     def _order_file(self, file: ManifestFile, live_ids: list[str]) -> None:
         """The file's final order: existing rules (less removed ones) then new ones; for ordered
         providers, live rules fill the slots they hold in live order, others keep their places."""
-        current = [rule_identity(self.provider, node) for node in file.rule_nodes()]
+        current = file.identities
         order = [i for i in current if i not in file.removed] + list(file.new_rules)
         if self.provider.ordered:
             rank = {identity: index for index, identity in enumerate(live_ids)}
@@ -649,7 +718,7 @@ class Importer:
         rank = {identity: index for index, identity in enumerate(live_ids)}
         sequence = []
         for file in sorted(files, key=lambda f: f.path):
-            order = file.order or [rule_identity(self.provider, n) for n in file.rule_nodes()]
+            order = file.order if file.order is not None else file.identities
             sequence.extend(i for i in order if i in rank)
         if sequence != sorted(sequence, key=rank.__getitem__):
             names = ", ".join(f.shown for f in sorted(files, key=lambda f: f.path))
@@ -668,40 +737,20 @@ class Importer:
         data = CommentedMap()
         data["target"] = self.target.name
         data.update(self.provider.scope_header(scope.ref.scope))
-        data["rules"] = CommentedSeq()
         data.yaml_set_start_comment(f"Imported from {self.target.name} with `reconciler import`: {scope.title}.")
-        shown = display_path(path, self.config.root_dir)
-        return ManifestFile(path, shown, scope.ref.scope, data, PROJECT_STYLE, None, title=scope.title)
+        return ManifestFile(path, display_path(path, self.config.root_dir), scope.ref.scope, data, None)
 
     def _render(self, file: ManifestFile) -> FileWrite:
-        text = dump_yaml(file.data, file.style)
-        if file.order is not None:
-            laid_out = None
-            if file.rule_nodes():
-                laid_out = layout_rules(
-                    text, file.style, self.provider, file.order, file.new_rules, True if file.original is None else None
-                )
-            if laid_out is None:
-                laid_out = self._layout_nodes(file)
-            text = laid_out
-        return FileWrite(file.path, file.shown, file.original, text, self._summary(file))
-
-    def _layout_nodes(self, file: ManifestFile) -> str:
-        """Fallback for empty or inline rule lists: rebuild the list from nodes, then lay it out as text."""
-        by_identity = {rule_identity(self.provider, n): n for n in file.rule_nodes()}
-        by_identity.update({i: to_node(r) for i, r in file.new_rules.items()})
-        file.data["rules"] = CommentedSeq(by_identity[i] for i in file.order or [])
-        text = dump_yaml(file.data, file.style)
-        if not file.order:
-            return text
-        return layout_rules(text, file.style, self.provider, file.order, {}, True) or text
+        return FileWrite(
+            file.path, file.shown, file.original, render_manifest(file, self.provider), self._summary(file)
+        )
 
     @staticmethod
     def _summary(file: ManifestFile) -> str:
         if file.original is None:
-            return f"{len(file.added)} rule(s)"
+            return f"{len(file.new_rules)} rule(s)"
         parts = []
-        for what, names in (("added", file.added), ("changed", file.updated), ("removed", file.removed)):
+        for what, names in (("added", file.new_rules), ("changed", file.updates), ("removed", file.removed)):
             if names:
                 parts.append(f"{len(names)} {what}")
         if file.reordered:
@@ -734,7 +783,9 @@ async def import_target(
 ) -> ImportPlan:
     """Read the target's live rules and plan the manifest files that hold them."""
     scopes = scopes_from_apps(provider, apps, "command line") if apps else None
+    folder = (out_dir if out_dir is not None else config.rules_dir / target.name).resolve()
+    if not folder.is_relative_to(config.rules_dir):
+        load_desired(config, [target], rules_dir=folder)  # manifests there are edited too: they must be valid
     imported = await read_tenant(sessions, target, provider, scopes)
-    folder = out_dir if out_dir is not None else config.rules_dir / target.name
-    importer = Importer(config, target, provider, folder.resolve(), drop_missing=drop_missing)
+    importer = Importer(config, target, provider, folder, drop_missing=drop_missing)
     return importer.run(imported, whole_tenant=scopes is None)
