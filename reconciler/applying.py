@@ -64,20 +64,8 @@ async def _run_change(provider: Provider, scope: ScopePlan, change: Change, crea
     elif change.action == "delete":
         await provider.delete(scope.scope, change.ref or {}, body)
     elif change.action == "reorder":
-        refs = []
-        for entry in change.sequence or []:
-            if "ref" in entry:
-                refs.append(entry["ref"])
-            else:
-                refs.append(created.get(entry["identity"]) or _live_ref(scope, entry["identity"]))
+        refs = [entry.get("ref") or created[entry["identity"]] for entry in change.sequence or []]
         await provider.reorder(scope.scope, refs)
-
-
-def _live_ref(scope: ScopePlan, identity: str) -> dict[str, Any]:
-    for change in scope.changes:
-        if change.identity == identity and change.ref is not None:
-            return change.ref
-    raise KeyError(identity)
 
 
 async def apply_scope(

@@ -50,7 +50,11 @@ def _file_targets(raw: dict[str, Any], config: Config, file: str, problems: list
         else:
             path = [key, index] if isinstance(raw[key], list) else [key]
             problems.append(
-                Problem(node_location(raw, path, file), key, f"unknown target {name!r}{suggest(name, config.targets)}")
+                Problem(
+                    node_location(raw, path, file, at_value=True),
+                    key,
+                    f"unknown target {name!r}{suggest(name, config.targets)}",
+                )
             )
     providers = {config.targets[n].provider for n in known}
     if len(providers) > 1:

@@ -26,8 +26,9 @@ class Change:
     body: dict[str, Any] | None = None
     ref: dict[str, Any] | None = None
     source: str | None = None
-    # Reorder only: managed rules' order before and after, and the full new order of the scope,
-    # each entry {"identity": name} for a managed rule or {"ref": {...}} for one left alone.
+    # Reorder only: managed rules' order before and after, and the full new order of the scope:
+    # {"identity", "ref"} for a live managed rule, {"identity"} for one this apply creates,
+    # {"ref"} for a rule left alone.
     order_before: list[str] | None = None
     order_after: list[str] | None = None
     sequence: list[dict[str, Any]] | None = None
@@ -216,8 +217,15 @@ def _plan_reorder(
     target = [r.identity for r in desired.rules]
     if current == target:
         return None
+    live_refs = {r.identity: r.ref for r in live.rules if r.identity in wanted and id(r) not in extra_ids}
     slots = iter(target)
-    new_sequence = [{"identity": next(slots)} if "identity" in entry else entry for entry in sequence]
+    new_sequence = []
+    for entry in sequence:
+        if "identity" in entry:
+            name = next(slots)
+            new_sequence.append({"identity": name, "ref": live_refs[name]} if name in live_refs else {"identity": name})
+        else:
+            new_sequence.append(entry)
     before = [r.identity for r in live.rules if r.identity in wanted and id(r) not in extra_ids]
     return Change("reorder", "order", order_before=before, order_after=target, sequence=new_sequence)
 

@@ -99,7 +99,7 @@ def validate_model(
             if error["type"] == "missing" or (loc and loc[-1] not in _keys_at(data, loc[:-1])):
                 where = node_location(root, [*base, *loc[:-1]], file)
             else:
-                where = node_location(root, [*base, *loc], file)
+                where = node_location(root, [*base, *loc], file, at_value=error["type"] != "extra_forbidden")
             problems.append(Problem(where, format_field_path([*field_prefix, *loc]), _message(error, vocabulary)))
         return None, problems
 

@@ -47,17 +47,23 @@ def load_yaml(path: Path, shown_as: str) -> Any:
         raise InputError([Problem(Location(shown_as, line, column), "", f"YAML syntax error: {reason}")]) from exc
 
 
-def node_location(root: Any, path: Sequence[str | int], file: str) -> Location:
-    """Line and column of the deepest node along `path` (a key's position for mappings)."""
+def node_location(root: Any, path: Sequence[str | int], file: str, *, at_value: bool = False) -> Location:
+    """Line and column of the deepest node along `path`.
+
+    A mapping entry is located at its key, or at its value with `at_value` when that value is a
+    scalar (where an editor would underline a wrong value).
+    """
     line: int | None = None
     column: int | None = None
     node = root
     if isinstance(node, CommentedMap | CommentedSeq) and node.lc.line is not None:
         line, column = node.lc.line + 1, node.lc.col + 1
-    for step in path:
+    for index, step in enumerate(path):
+        last = index == len(path) - 1
         if isinstance(node, CommentedMap) and step in node:
-            key_line, key_col = node.lc.key(step)
-            line, column = key_line + 1, key_col + 1
+            scalar = not isinstance(node[step], CommentedMap | CommentedSeq)
+            pos = node.lc.value(step) if (at_value and last and scalar) else node.lc.key(step)
+            line, column = pos[0] + 1, pos[1] + 1
             node = node[step]
         elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
             item_line, item_col = node.lc.item(step)

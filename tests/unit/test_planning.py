@@ -150,9 +150,9 @@ def test_reorder_keeps_unmanaged_rules_in_their_slots() -> None:
     assert reorder.order_after == ["a", "b", "c"]
     # x stays second; managed slots (1, 3, and the appended create) take the manifest order.
     assert reorder.sequence == [
-        {"identity": "a"},
+        {"identity": "a", "ref": {"id": 3, "position": 3}},
         {"ref": {"id": 2, "position": 2}},
-        {"identity": "b"},
+        {"identity": "b", "ref": {"id": 1, "position": 1}},
         {"identity": "c"},
     ]
     assert plan.unmanaged == ["x"]

@@ -1,0 +1,32 @@
+"""How an emulator declares its routes, so the server can wrap each with auth, faults and counters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from reconciler.sandbox.common import SandboxError
+
+Handler = Callable[[Request, Any], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    template: str  # path under the tenant prefix, Starlette syntax: /rules/{name}
+    handler: Handler
+    is_write: bool = False
+    needs_auth: bool = True
+
+
+async def read_json(request: Request, message: str = "Request body is not valid JSON") -> Any:
+    body = await request.body()
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        raise SandboxError(400, message) from None
