@@ -1,9 +1,10 @@
 """`reconciler import`: live rules -> manifests, so that an existing tenant comes under management.
 
 Scopes no manifest covers yet get a new file each (named after the scope, rules in position order
-for ordered providers, by identity otherwise). Rules that a manifest already holds are updated in
-place through ruamel's round-trip nodes, so the user's comments, key order and quoting stay; rules
-are added, moved or removed as whole text blocks, each with the comment lines above it. The law:
+for ordered providers, by identity otherwise). In files that exist, each rule is a block of text:
+a rule that differs from live has its block re-read with ruamel's round-trip loader and only the
+values that differ changed (comments, key order, quoting stay); rules are added, moved or dropped
+as whole blocks, each with the comment lines above it; every other line stays as it was. The law:
 right after an import, `plan` shows no change for what was imported.
 """
 
@@ -521,16 +522,18 @@ def render_manifest(file: ManifestFile, provider: type[Provider]) -> str:
 
 
 def _render_nodes(file: ManifestFile, provider: type[Provider]) -> str:
-    """For a file whose rules are an inline list (or none): edit nodes, then write the list as blocks."""
+    """For a file whose rules are an inline list (or none): edit the nodes; when rules are added,
+    moved or dropped, write the list anew as blocks."""
     assert file.original is not None
     style = guess_style(file.original)
     data = load_text(file.original, style)
     nodes = dict(zip(file.identities, data.get("rules") or [], strict=True))
     for identity, wanted in file.updates.items():
         RuleMerge(provider, wanted).merge_rule(nodes[identity])
+    if file.order is None:
+        return dump_yaml(data, style)
     nodes.update({identity: to_node(rule) for identity, rule in file.new_rules.items()})
-    order = file.order if file.order is not None else file.identities
-    data["rules"] = CommentedSeq(nodes[i] for i in order)
+    data["rules"] = CommentedSeq(nodes[i] for i in file.order)
     text = dump_yaml(data, style)
     layout = RulesText.parse(text, provider)
     return layout.join(layout.blocks, keep_gaps=False) if layout is not None else text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class Project:
     root: Path
     sandbox: SandboxServer
     env: dict[str, str]
+    targets: dict[str, str] = field(default_factory=lambda: dict(PROVIDER_OF))  # target -> provider
 
     def write(self, relative: str, text: str) -> Path:
         path = self.root / relative
@@ -59,14 +60,14 @@ class Project:
         return json.loads(result.stdout)
 
     def tenant(self, target: str) -> Any:
-        return self.sandbox.state.tenant(PROVIDER_OF[target], target)
+        return self.sandbox.state.tenant(self.targets[target], target)
 
 
-@pytest.fixture
-def project(tmp_path: Path, sandbox: SandboxServer) -> Project:
+def make_project(root: Path, sandbox: SandboxServer, targets: dict[str, str] = PROVIDER_OF) -> Project:
+    """A project in `root` whose targets (name -> provider) are sandbox tenants of the same names."""
     env: dict[str, str] = {}
     lines = ["version: 1", "targets:"]
-    for target, provider in PROVIDER_OF.items():
+    for target, provider in targets.items():
         tenant = sandbox.state.tenant(provider, target)
         lines += [
             f"  {target}:",
@@ -78,6 +79,11 @@ def project(tmp_path: Path, sandbox: SandboxServer) -> Project:
             var = f"{target.upper().replace('-', '_')}_{name.upper()}"
             env[var] = getattr(tenant, attribute)
             lines.append(f"      {name}: {{env: {var}}}")
-    (tmp_path / "reconciler.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (tmp_path / "rules").mkdir()
-    return Project(tmp_path, sandbox, env)
+    (root / "reconciler.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "rules").mkdir()
+    return Project(root, sandbox, env, dict(targets))
+
+
+@pytest.fixture
+def project(tmp_path: Path, sandbox: SandboxServer) -> Project:
+    return make_project(tmp_path, sandbox)

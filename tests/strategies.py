@@ -7,6 +7,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from reconciler.providers.primo import COMPLIANT_STATUSES, PRIMO_TYPES, PrimoStatus
+from reconciler.sandbox.onelogin import DEFAULT_CATALOG
+from reconciler.sandbox.vizivault import DEFAULT_ATTRIBUTES, DEFAULT_REGULATIONS
 
 NON_COMPLIANT = sorted(set(PrimoStatus.__args__) - COMPLIANT_STATUSES)
 
@@ -55,7 +57,8 @@ def primo_rules(draw: st.DrawFn) -> list[dict[str, Any]]:
 # ---- ViziVault -------------------------------------------------------------------------------------
 COUNTRIES = ["DE", "FR", "IE", "NL", "US", "GB", "de", "fr"]
 SUBDIVISIONS = ["US-NY", "DE-BE", "FR-IDF"]
-ATTRIBUTES = ["NAME", "EMAIL", "PHONE", "SSN", "CREDIT_CARD", "DOB"]
+ATTRIBUTES = sorted(DEFAULT_ATTRIBUTES)  # attributes and regulations a vault knows
+REGULATIONS = sorted(DEFAULT_REGULATIONS)
 identifiers = st.text(alphabet="abcdefXYZ_0123", min_size=1, max_size=8)
 
 
@@ -71,7 +74,7 @@ def _leaf_constraint(rule_type: str) -> st.SearchStrategy[dict[str, Any]]:
         st.fixed_dictionaries(
             {
                 "type": st.just("user"),
-                "attribute": identifiers,
+                "attribute": st.sampled_from(ATTRIBUTES),
                 "predicate": st.sampled_from(["eq", "neq", "gt", "regex"]),
                 "value": st.one_of(words(8), st.integers(0, 99)),
             }
@@ -98,6 +101,13 @@ def _leaf_constraint(rule_type: str) -> st.SearchStrategy[dict[str, Any]]:
                 }
             ),
             st.fixed_dictionaries({"type": st.just("sentiment"), "threshold": st.sampled_from([-0.5, 0, 0.25, 1])}),
+            st.fixed_dictionaries(
+                {
+                    "type": st.just("regulation"),
+                    "operator": st.sampled_from(["any", "all", "none"]),
+                    "regulations": st.lists(st.sampled_from(REGULATIONS), min_size=1, max_size=2, unique=True),
+                }
+            ),
         ]
     else:
         specific = [
@@ -132,7 +142,7 @@ ACTIONS = st.one_of(
     st.fixed_dictionaries(
         {"type": st.just("alert"), "alertLevel": st.sampled_from(["INFO", "WARNING", "DANGER"]), "message": words()}
     ),
-    st.fixed_dictionaries({"type": st.just("regulation"), "regulation": st.sampled_from(["GDPR", "HIPAA", "CCPA"])}),
+    st.fixed_dictionaries({"type": st.just("regulation"), "regulation": st.sampled_from(REGULATIONS)}),
     st.fixed_dictionaries({"type": st.just("tag"), "tag": words(8)}, optional={"status": st.just("ACTIVE")}),
     st.fixed_dictionaries({"type": st.just("block")}, optional={"message": words()}),
     st.fixed_dictionaries(
@@ -142,8 +152,8 @@ ACTIONS = st.one_of(
         }
     ),
     st.fixed_dictionaries(
-        {"type": st.just("retention")},
-        optional={"daysSinceRead": st.integers(0, 3650), "autoDelete": st.booleans()},
+        {"type": st.just("retention"), "daysSinceRead": st.integers(0, 3650)},
+        optional={"daysSinceStore": st.integers(0, 3650), "autoDelete": st.booleans()},
     ),
 )
 
@@ -170,20 +180,34 @@ def vizivault_rules(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 # ---- OneLogin --------------------------------------------------------------------------------------
-CONDITION = st.fixed_dictionaries(
-    {
-        "source": st.sampled_from(["has_role", "department", "title", "last_login", "member_of"]),
-        "operator": st.sampled_from(["ri", "=", "~", ">", "!~"]),
-        "value": st.one_of(digits(), words()),
-    }
-)
-ACTION = st.fixed_dictionaries(
-    {
-        "action": st.sampled_from(["set_role", "set_groups", "set_status", "set_department"]),
-        "value": st.lists(st.one_of(digits(), words(10)), max_size=2),
-    },
-    optional={"expression": st.sampled_from(["/.*/", "^admin$"])},
-)
+def _catalog_values(entry: dict[str, Any]) -> st.SearchStrategy[str]:
+    """A value the app accepts for this source or action: one of its list, or free text / a number."""
+    if entry["values"] is not None:
+        return st.sampled_from([v["value"] for v in entry["values"]])
+    return st.one_of(digits(), words())
+
+
+def _condition(source: str) -> st.SearchStrategy[dict[str, Any]]:
+    entry = DEFAULT_CATALOG["conditions"][source]
+    return st.fixed_dictionaries(
+        {
+            "source": st.just(source),
+            "operator": st.sampled_from([o["value"] for o in entry["operators"]]),
+            "value": _catalog_values(entry),
+        }
+    )
+
+
+def _action(action: str) -> st.SearchStrategy[dict[str, Any]]:
+    entry = DEFAULT_CATALOG["actions"][action]
+    return st.fixed_dictionaries(
+        {"action": st.just(action), "value": st.lists(_catalog_values(entry), max_size=2)},
+        optional={"expression": st.sampled_from(["/.*/", "^admin$"])},
+    )
+
+
+CONDITION = st.one_of(*map(_condition, sorted(DEFAULT_CATALOG["conditions"])))
+ACTION = st.one_of(*map(_action, sorted(DEFAULT_CATALOG["actions"])))
 
 
 @st.composite

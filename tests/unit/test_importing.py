@@ -377,3 +377,20 @@ def test_an_order_that_files_cannot_hold_is_reported(tmp_path: Path) -> None:
     assert any(
         "the live order of rules spans rules/ol/app-500100.yaml, rules/shared.yaml" in w for w in result.warnings
     )
+
+
+def test_an_inline_rules_list_is_edited_in_place_or_rewritten_as_blocks(tmp_path: Path) -> None:
+    inline = "target: primo-prod\nrules: [{type: MDM_ONLINE, nonCompliantStatus: [OFFLINE_7_DAYS]}]  # all\n"
+    config = project(tmp_path, {"p.yaml": inline})
+    run_import(config, "primo-prod", {"primo": [primo_live("MDM_ONLINE", ["PENDING"])]})
+    edited = (tmp_path / "rules/p.yaml").read_text()
+    assert re.sub(r" +#", " #", edited) == re.sub(r" +#", " #", inline.replace("OFFLINE_7_DAYS", "PENDING"))
+    live = [primo_live("MDM_ONLINE", ["PENDING"]), primo_live("MDM_ENROLLMENT", ["MDM_OFF"])]
+    run_import(config, "primo-prod", {"primo": live})
+    assert_plan_is_empty(config, "primo-prod", {"primo": live})
+    empty = "target: primo-prod\nrules: []  # nothing yet\n"
+    (tmp_path / "rules/p.yaml").write_text(empty)
+    run_import(config, "primo-prod", {"primo": live})
+    edited = re.sub(r" +#", " #", (tmp_path / "rules/p.yaml").read_text())
+    assert edited.startswith("target: primo-prod\nrules: # nothing yet\n  - type: MDM_ENROLLMENT\n")
+    assert_plan_is_empty(config, "primo-prod", {"primo": live})
