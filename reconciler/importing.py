@@ -641,8 +641,9 @@ class Importer:
                     label = self.provider.scope_label(file.scope)
                     self.plan.warnings.append(f"{file.shown}: {label} is not in the tenant; the file is left as is")
         for file in self.files:
-            if file.changed:
-                self.plan.writes.append(self._render(file))
+            write = self._render(file) if file.changed else None
+            if write is not None and write.after != write.before:
+                self.plan.writes.append(write)
         return self.plan
 
     def _import_scope(self, scope: ImportedScope) -> None:

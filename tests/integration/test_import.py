@@ -233,3 +233,26 @@ def test_importing_the_demo_tenant_keeps_every_hand_written_comment(
     assert sorted(i for a, i in changes if a == "create") == sorted(not_live)
     assert {a for a, _ in changes} <= {"create", "reorder"}
     assert plan["summary"]["unmanaged"] == 0 and len(not_live) == 4
+
+
+def test_every_app_of_the_tenant_is_read_page_by_page(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reconciler.providers.onelogin.APPS_PAGE_SIZE", 2)
+    tenant = project.tenant("onelogin-test")
+    for app_id in range(1, 6):
+        tenant.add_app(app_id, f"App {app_id}")
+        tenant.add_rule(
+            app_id,
+            {
+                "name": "suspend",
+                "match": "all",
+                "enabled": app_id % 2 == 0,
+                "conditions": [{"source": "last_login", "operator": ">", "value": str(30 * app_id)}],
+                "actions": [{"action": "set_status", "value": ["2"]}],
+            },
+        )
+    result = project.run("import", "-t", "onelogin-test")
+    assert result.exit_code == 0, result.output
+    assert "Imported 5 rule(s) of onelogin-test from 5 scope(s)." in result.output
+    files = sorted(p.name for p in (project.root / "rules/onelogin-test").iterdir())
+    assert files == [f"app-{n}.yaml" for n in range(1, 6)]
+    assert project.run("plan", "--prune", "--detailed-exitcode").exit_code == 0
