@@ -31,7 +31,7 @@ targets:
 APP = "app:500100"
 
 
-def project(tmp_path: Path, files: dict[str, str] | None = None) -> Config:
+def offline_project(tmp_path: Path, files: dict[str, str] | None = None) -> Config:
     (tmp_path / "reconciler.yaml").write_text(CONFIG, encoding="utf-8")
     for name, text in (files or {}).items():
         path = tmp_path / "rules" / name
@@ -108,7 +108,7 @@ def comments(text: str) -> list[str]:
 
 
 def test_new_files_leave_out_server_fields_and_defaults(tmp_path: Path) -> None:
-    config = project(tmp_path)
+    config = offline_project(tmp_path)
     scopes = {APP: [ol_live(2, "Second"), ol_live(1, "First", "340475", enabled=False)]}
     result = run_import(config, "ol", scopes, titles={APP: "Sales Force (EU)"})
     assert [w.shown for w in result.writes] == ["rules/ol/sales-force-eu.yaml"]
@@ -148,7 +148,7 @@ def test_new_files_leave_out_server_fields_and_defaults(tmp_path: Path) -> None:
 def test_unordered_providers_write_rules_sorted_by_identity(
     tmp_path: Path, target: str, rules: list[LiveRule], expected_file: str
 ) -> None:
-    config = project(tmp_path)
+    config = offline_project(tmp_path)
     provider = PROVIDERS[config.targets[target].provider]
     scope = provider.name
     result = run_import(config, target, {scope: rules}, titles={scope: provider.scope_label(scope)})
@@ -162,14 +162,14 @@ def test_unordered_providers_write_rules_sorted_by_identity(
 
 
 def test_vizivault_execution_order_is_written_only_when_not_the_server_default(tmp_path: Path) -> None:
-    config = project(tmp_path)
+    config = offline_project(tmp_path)
     run_import(config, "vault-prod", {"vizivault": [vault_live("a"), vault_live("b", executionOrder=4)]})
     desired = load_desired(config, [config.targets["vault-prod"]]).scope(ScopeRef("vault-prod", "vizivault"))
     assert [r.body.get("executionOrder") for r in desired.rules] == [None, 4]
 
 
 def test_tombstones_duplicates_and_unwritable_rules_are_not_imported(tmp_path: Path) -> None:
-    config = project(tmp_path)
+    config = offline_project(tmp_path)
     broken = ol_live(3, "No actions")
     broken.body["actions"] = []
     scopes = {APP: [ol_live(1, "Twin"), ol_live(2, "Twin", "2"), broken]}
@@ -213,7 +213,7 @@ rules:
 
 
 def test_equivalent_manifests_are_not_rewritten(tmp_path: Path) -> None:
-    config = project(tmp_path, {"onelogin/salesforce.yaml": SALESFORCE})
+    config = offline_project(tmp_path, {"onelogin/salesforce.yaml": SALESFORCE})
     sales = ol_live(2, "Sales", "Sales")
     sales.body["conditions"][0].update(source="department", operator="=")
     scopes = {APP: [ol_live(1, "Admins", "340475"), sales, ol_live(3, "Dormant", "90")]}
@@ -222,7 +222,7 @@ def test_equivalent_manifests_are_not_rewritten(tmp_path: Path) -> None:
 
 
 def test_update_changes_only_what_differs_and_keeps_every_comment(tmp_path: Path) -> None:
-    config = project(tmp_path, {"onelogin/salesforce.yaml": SALESFORCE})
+    config = offline_project(tmp_path, {"onelogin/salesforce.yaml": SALESFORCE})
     scopes = {
         APP: [
             ol_live(1, "Dormant", "60"),  # changed, and now first
@@ -252,7 +252,7 @@ def test_update_changes_only_what_differs_and_keeps_every_comment(tmp_path: Path
 
 
 def test_drop_missing_removes_rules_that_are_not_live_with_their_comments(tmp_path: Path) -> None:
-    config = project(tmp_path, {"onelogin/salesforce.yaml": SALESFORCE})
+    config = offline_project(tmp_path, {"onelogin/salesforce.yaml": SALESFORCE})
     scopes = {APP: [ol_live(1, "Admins", "340475"), ol_live(3, "Dormant", "90")]}
     result = run_import(config, "ol", scopes, drop_missing=True)
     assert result.writes[0].summary == "1 removed"
@@ -281,7 +281,7 @@ rules:
     action: {type: regulation, regulation: GDPR}
     executionOrder: 1
 """
-    config = project(tmp_path, {"vizivault/pii.yaml": manifest})
+    config = offline_project(tmp_path, {"vizivault/pii.yaml": manifest})
     live = vault_live(
         "eu",
         name="EU data",
@@ -307,7 +307,7 @@ def test_a_file_of_several_targets_is_never_edited(tmp_path: Path) -> None:
     shared = (
         "targets: [ol, ol-eu]\napp: 500100\nrules:\n  - name: Admins\n    actions: [{action: set_role, value: ['1']}]\n"
     )
-    config = project(tmp_path, {"shared.yaml": shared})
+    config = offline_project(tmp_path, {"shared.yaml": shared})
     scopes = {APP: [ol_live(1, "New"), ol_live(2, "Admins", "340475")]}
     result = run_import(config, "ol", scopes, titles={APP: "Salesforce"})
     assert [w.shown for w in result.writes] == ["rules/ol/salesforce.yaml"]
@@ -318,7 +318,7 @@ def test_a_file_of_several_targets_is_never_edited(tmp_path: Path) -> None:
 
 
 def test_apps_with_the_same_name_get_files_of_their_own(tmp_path: Path) -> None:
-    config = project(tmp_path)
+    config = offline_project(tmp_path)
     scopes = {"app:1": [ol_live(1, "A")], "app:2": [ol_live(2, "B")]}
     result = run_import(config, "ol", scopes, titles={"app:1": "Jira", "app:2": "Jira"})
     assert [w.shown for w in result.writes] == ["rules/ol/jira.yaml", "rules/ol/jira-app-2.yaml"]
@@ -329,14 +329,14 @@ def test_apps_with_the_same_name_get_files_of_their_own(tmp_path: Path) -> None:
 
 def test_indentation_of_an_existing_file_is_kept(tmp_path: Path) -> None:
     manifest = "target: primo-prod\nrules:\n-   type: MDM_ONLINE\n    nonCompliantStatus:\n    -   OFFLINE_7_DAYS\n"
-    config = project(tmp_path, {"p.yaml": manifest})
+    config = offline_project(tmp_path, {"p.yaml": manifest})
     run_import(config, "primo-prod", {"primo": [primo_live("MDM_ONLINE", ["OFFLINE_7_DAYS", "PENDING"])]})
     text = (tmp_path / "rules/p.yaml").read_text()
     assert text == manifest + "    -   PENDING\n"
 
 
 def test_dry_run_diff_shows_new_and_changed_files(tmp_path: Path) -> None:
-    config = project(tmp_path, {"onelogin/salesforce.yaml": SALESFORCE})
+    config = offline_project(tmp_path, {"onelogin/salesforce.yaml": SALESFORCE})
     scopes = {APP: [ol_live(1, "Admins", "340475"), ol_live(2, "Sales", "x"), ol_live(3, "Dormant", "90")]}
     result = run_import(config, "ol", scopes, write=False)
     diff = result.diff()
@@ -372,7 +372,7 @@ def test_an_order_that_files_cannot_hold_is_reported(tmp_path: Path) -> None:
     shared = (
         "targets: [ol, ol-eu]\napp: 500100\nrules:\n  - name: Admins\n    actions: [{action: set_role, value: ['9']}]\n"
     )
-    config = project(tmp_path, {"shared.yaml": shared})
+    config = offline_project(tmp_path, {"shared.yaml": shared})
     result = run_import(config, "ol", {APP: [ol_live(1, "Admins", "340475"), ol_live(2, "New")]})
     assert any(
         "the live order of rules spans rules/ol/app-500100.yaml, rules/shared.yaml" in w for w in result.warnings
@@ -381,7 +381,7 @@ def test_an_order_that_files_cannot_hold_is_reported(tmp_path: Path) -> None:
 
 def test_an_inline_rules_list_is_edited_in_place_or_rewritten_as_blocks(tmp_path: Path) -> None:
     inline = "target: primo-prod\nrules: [{type: MDM_ONLINE, nonCompliantStatus: [OFFLINE_7_DAYS]}]  # all\n"
-    config = project(tmp_path, {"p.yaml": inline})
+    config = offline_project(tmp_path, {"p.yaml": inline})
     run_import(config, "primo-prod", {"primo": [primo_live("MDM_ONLINE", ["PENDING"])]})
     edited = (tmp_path / "rules/p.yaml").read_text()
     assert re.sub(r" +#", " #", edited) == re.sub(r" +#", " #", inline.replace("OFFLINE_7_DAYS", "PENDING"))

@@ -19,7 +19,7 @@ from reconciler.loader import load_desired, manifest_files
 from reconciler.models import LiveRule
 from reconciler.providers import PROVIDERS
 from tests.strategies import onelogin_rules, primo_rules, vizivault_rules
-from tests.unit.test_importing import assert_plan_is_empty, project, run_import
+from tests.unit.test_importing import assert_plan_is_empty, offline_project, run_import
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -68,7 +68,7 @@ def notes_by_rule(config: Config, target: str) -> dict[str, set[str]]:
 def reimport(target: str, scope: str, first: list[dict[str, Any]], second: list[dict[str, Any]]) -> None:
     provider = PROVIDERS[target_provider(target)].name
     with tempfile.TemporaryDirectory() as tmp:
-        config = project(Path(tmp))
+        config = offline_project(Path(tmp))
         run_import(config, target, {scope: live_rules(provider, first)})
         assert_plan_is_empty(config, target, {scope: live_rules(provider, first)})
         comment_every_rule(config)
