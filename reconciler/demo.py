@@ -160,18 +160,23 @@ def demo_command(ctx: click.Context, config_path: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as tmp, SandboxServer() as server:
         demo_config = prepare_sandbox(config, server, Path(tmp))
         click.secho(f"Sandbox APIs on {server.base_url} (in-process, seeded with drifted live rules)\n", bold=True)
-        steps: list[tuple[str, click.Command, dict[str, Any]]] = [
-            ("reconciler validate", cli.validate, {}),
-            ("reconciler plan", cli.plan, {"detailed_exitcode": True}),
-            ("reconciler apply --auto-approve", cli.apply, {"auto_approve": True}),
-            ("reconciler plan", cli.plan, {"detailed_exitcode": True}),
+        steps = [
+            ["validate"],
+            ["plan", "--detailed-exitcode"],
+            ["apply", "--auto-approve"],
+            ["plan", "--detailed-exitcode"],
         ]
-        for title, command, options in steps:
-            click.secho(f"$ {title}", fg="cyan", bold=True)
-            params = {p.name: p.default for p in command.params if p.name}
-            params.update(config_path=demo_config, targets=(), **options)
+        for args in steps:
+            click.secho(f"$ reconciler {' '.join(args)}", fg="cyan", bold=True)
+            command = [
+                *(["--no-color"] if ctx.color is False else []),
+                args[0],
+                "--config",
+                str(demo_config),
+                *args[1:],
+            ]
             try:
-                ctx.invoke(command, **params)
+                cli.main.main(command, standalone_mode=False)
                 code = 0
             except SystemExit as exc:
                 code = int(exc.code or 0)

@@ -45,6 +45,12 @@ def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldCh
     """What must change to turn `before` (live) into `after` (desired), leaf by leaf, sorted by path."""
     if before == after:
         return []
+    if not before or not after:  # a whole rule appears or goes: one entry per top-level field
+        action, body = ("add", after) if not before else ("remove", before)
+        return [
+            FieldChange(key, action, None if action == "add" else value, value if action == "add" else None)
+            for key, value in sorted(body.items())
+        ]
     tree = DeepDiff(before, after, view="tree", verbose_level=2)
     changes = []
     for report, action in _REPORTS.items():

@@ -98,14 +98,16 @@ def plan_json(plan: Plan) -> str:
 
 
 def outcome_line(outcome: Outcome) -> str:
-    mark = {"applied": ("✓", "green"), "failed": ("✗", "red"), "skipped": ("·", "yellow")}[outcome.status]
-    text = (
-        f"{mark[0]} {outcome.status} {outcome.change.action} {value_text(outcome.change.identity)} in "
-        f"{outcome.target} · {outcome.label}"
+    mark, color = {"applied": ("✓", "green"), "failed": ("✗", "red"), "skipped": ("·", "yellow")}[outcome.status]
+    what = (
+        "reorder"
+        if outcome.change.action == "reorder"
+        else f"{outcome.change.action} {value_text(outcome.change.identity)}"
     )
+    text = f"{mark} {outcome.status} {what} in {outcome.target} · {outcome.label}"
     if outcome.message:
         text += f": {outcome.message}"
-    return click.style(text, fg=mark[1])
+    return click.style(text, fg=color)
 
 
 def render_report(report: ApplyReport) -> str:

@@ -1,0 +1,36 @@
+"""The README's first command: the demo plans creates, updates and a reorder, applies, and converges."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from reconciler.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_demo_converges(monkeypatch: object) -> None:
+    result = CliRunner().invoke(main, ["--no-color", "demo", "--config", str(REPO / "reconciler.yaml")])
+    assert result.exit_code == 0, result.output
+    steps = result.output.split("$ reconciler ")[1:]
+    assert [s.splitlines()[0] for s in steps] == [
+        "validate",
+        "plan --detailed-exitcode",
+        "apply --auto-approve",
+        "plan --detailed-exitcode",
+    ]
+    first_plan, apply, last_plan = steps[1], steps[2], steps[3]
+    assert "+ create" in first_plan and "~ update" in first_plan and "↕ reorder" in first_plan
+    assert "(exit code 2)" in first_plan
+    assert "0 failed, 0 skipped" in apply
+    assert "No changes." in last_plan and "(exit code 0)" in last_plan
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    out = subprocess.run([sys.executable, "-m", "reconciler", "--help"], capture_output=True, text=True, check=True)
+    for command in ("validate", "plan", "apply", "sandbox", "demo"):
+        assert command in out.stdout
