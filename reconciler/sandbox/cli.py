@@ -2,45 +2,65 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from reconciler.sandbox.common import FAULT_KINDS, FaultConfig
 from reconciler.sandbox.server import SandboxServer
-from reconciler.sandbox.state import TENANT_CLASSES
+from reconciler.sandbox.state import PROVIDERS
 
 
 def _tenant_spec(value: str) -> tuple[str, str]:
     provider, _, name = value.partition(":")
-    if provider not in TENANT_CLASSES or not name:
-        raise click.BadParameter(f"{value!r}: expected PROVIDER:NAME with PROVIDER one of {', '.join(TENANT_CLASSES)}")
+    if provider not in PROVIDERS or not name or "/" in name:
+        raise click.BadParameter(f"{value!r}: expected PROVIDER:NAME with PROVIDER one of {', '.join(PROVIDERS)}")
     return provider, name
 
 
+def _credentials(tenant: object) -> str:
+    """The fake credentials a client needs for this tenant (printed on purpose: nothing here is secret)."""
+    if hasattr(tenant, "api_key"):
+        return f"api_key={tenant.api_key}"
+    return f"client_id={getattr(tenant, 'client_id', '')} client_secret={getattr(tenant, 'client_secret', '')}"
+
+
 @click.command("sandbox")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on.")
-@click.option("--port", default=8900, show_default=True, help="Port (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it loopback).")
+@click.option(
+    "--port", default=8900, show_default=True, type=click.IntRange(0, 65535), help="Port; 0 picks a free one."
+)
 @click.option(
     "--state",
     "state_file",
-    type=click.Path(path_type=Path),
-    help="JSON file: loaded at start, saved after every write.",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file: loaded at start if it exists, saved atomically after every write.",
 )
 @click.option("--no-save", is_flag=True, help="Load --state but never write it back.")
 @click.option(
     "--tenant",
     "tenants",
     multiple=True,
-    help="PROVIDER:NAME to create (repeatable). Default: a 'demo' tenant per provider.",
+    metavar="PROVIDER:NAME",
+    help=f"Tenant to create (repeatable); PROVIDER is one of {', '.join(PROVIDERS)}. "
+    "Default: a 'demo' tenant per provider (unless --state already holds tenants).",
 )
-@click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Added to every request.")
-@click.option("--fault-rate", type=float, default=0.0, show_default=True, help="Share of requests that fail.")
+@click.option(
+    "--latency-ms", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Added to every request."
+)
+@click.option(
+    "--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Share of requests that fail."
+)
 @click.option(
     "--fault-kinds", default=",".join(FAULT_KINDS), show_default=True, help="Comma-separated kinds to inject."
 )
 @click.option("--seed", type=int, help="Seed for repeatable fault injection.")
-@click.option("--rate-limit", type=int, help="OneLogin requests allowed per window (60 s).")
+@click.option(
+    "--retry-after", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Retry-After of 429s."
+)
+@click.option("--rate-limit", type=click.IntRange(min=0), help="OneLogin requests allowed per window and tenant.")
+@click.option("--rate-limit-window", type=click.FloatRange(min=0.001), default=60.0, show_default=True, help="Seconds.")
 def sandbox_command(
     host: str,
     port: int,
@@ -51,30 +71,38 @@ def sandbox_command(
     fault_rate: float,
     fault_kinds: str,
     seed: int | None,
+    retry_after: float,
     rate_limit: int | None,
+    rate_limit_window: float,
 ) -> None:
     """Serve emulators of the Primo, ViziVault and OneLogin rule APIs on loopback."""
-    kinds = tuple(k for k in fault_kinds.split(",") if k)
-    unknown = set(kinds) - set(FAULT_KINDS)
-    if unknown:
-        raise click.BadParameter(f"unknown fault kinds: {', '.join(sorted(unknown))}", param_hint="--fault-kinds")
-    faults = FaultConfig(
-        latency_ms=latency_ms, fault_rate=fault_rate, fault_kinds=kinds, seed=seed, rate_limit=rate_limit
-    )
+    try:
+        faults = FaultConfig(
+            latency_ms=latency_ms,
+            fault_rate=fault_rate,
+            fault_kinds=tuple(k.strip() for k in fault_kinds.split(",") if k.strip()),
+            seed=seed,
+            retry_after_s=retry_after,
+            rate_limit=rate_limit,
+            rate_limit_window_s=rate_limit_window,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fault-kinds") from None
     server = SandboxServer(host=host, port=port, faults=faults, state_file=state_file, save_state=not no_save)
     specs = [_tenant_spec(t) for t in tenants]
     if not specs and not server.state.tenants():
-        specs = [(provider, "demo") for provider in TENANT_CLASSES]
+        specs = [(provider, "demo") for provider in PROVIDERS]
     for provider, name in specs:
         server.state.tenant(provider, name)
-    server.start()
-    click.echo(f"Sandbox listening on {server.base_url} (fake credentials; loopback only)")
+    try:
+        server.start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    click.echo(f"Sandbox listening on {server.base_url} (fake credentials, for local use only)")
     for tenant in server.state.tenants():
-        secrets = (
-            f"api_key={tenant.api_key}"
-            if tenant.provider != "onelogin"
-            else f"client_id={tenant.client_id} client_secret={tenant.client_secret}"
-        )
-        click.echo(f"  {tenant.provider:<9} {tenant.name:<12} {server.url(tenant.provider, tenant.name)}  {secrets}")
+        url = server.url(tenant.provider, tenant.name)
+        click.echo(f"  {tenant.provider:<9} {tenant.name:<12} {url}  {_credentials(tenant)}")
+    click.echo("Admin: GET /_sandbox/stats, POST /_sandbox/stats/reset, GET|POST /_sandbox/faults")
     click.echo("Press Ctrl-C to stop.")
+    sys.stdout.flush()  # a parent process reading the URL from a pipe must not wait for a full buffer
     server.serve_forever()

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from reconciler.sandbox.common import SandboxError
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
+ErrorRenderer = Callable[[SandboxError], Response]
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,11 @@ class Endpoint:
     handler: Handler
     is_write: bool = False
     needs_auth: bool = True
+    errors: ErrorRenderer | None = None  # an endpoint whose errors differ from the provider's (OneLogin tokens)
 
 
 async def read_json(request: Request, message: str = "Request body is not valid JSON") -> Any:
+    """The parsed body, or the vendor's 400 with `message` (each API words it its own way)."""
     body = await request.body()
     try:
         return json.loads(body) if body else None

@@ -1,19 +1,23 @@
 """Emulator of Primo's compliance alert rules (`POST /compliance/alert-rules`, upsert per type).
 
 The list endpoint is an assumption shared with the client (api-notes §1): `GET
-/compliance/alert-rules`, paged like Primo's other lists, items carrying their `type`.
+/compliance/alert-rules`, paged like Primo's other lists, items carrying their `type`. Primo's
+error bodies are undocumented: `{"message", "statusCode"}` (401: `{"message"}`) and the wording
+of the 400 messages below are ours.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from reconciler.sandbox.common import SandboxError, utc_now
+from reconciler.sandbox.common import SandboxError, TenantBase, utc_now
 from reconciler.sandbox.endpoints import Endpoint, read_json
 
 TYPES = frozenset(
@@ -103,21 +107,47 @@ COMPLIANT_STATUSES = frozenset(
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 50
 
+# Ours: Primo documents no error messages, so these are worded plainly, naming the field at fault.
+MESSAGES = {
+    "json": "Request body is not valid JSON",
+    "body": "Request body must be a JSON object",
+    "type_required": "type is required",
+    "type_enum": "type must be one of the compliance rule types, got {value}",
+    "status_required": "nonCompliantStatus is required",
+    "status_array": "nonCompliantStatus must be an array",
+    "status_enum": "each value in nonCompliantStatus must be a device status, got {value}",
+    "compliant": "nonCompliantStatus must not contain compliant statuses: {values}",
+    "page": "{name} must be an integer",
+    "page_min": "{name} must not be less than 1",
+    "per_page_max": "perPage must not be greater than {maximum}",
+}
 
-class PrimoTenant:
+
+def fail(message_id: str, status: int = 400, /, **values: Any) -> SandboxError:
+    return SandboxError(status, MESSAGES[message_id].format(**values))
+
+
+class PrimoTenant(TenantBase):
     provider = "primo"
 
-    def __init__(self, name: str, lock: threading.RLock, api_key: str | None = None) -> None:
-        self.name = name
-        self.lock = lock
+    def __init__(
+        self,
+        name: str,
+        lock: threading.RLock,
+        on_write: Callable[[], None] | None = None,
+        *,
+        api_key: str | None = None,
+    ) -> None:
+        super().__init__(name, lock, on_write)
         self.api_key = api_key or f"primo-{name}-key"
-        self.rules: dict[str, dict[str, Any]] = {}
+        self.rules: dict[str, dict[str, Any]] = {}  # by type: one rule per (company, type)
 
     def upsert_rule(self, type: str, non_compliant_status: list[str]) -> dict[str, Any]:
+        """Python's way to seed a rule: the same path as `POST /compliance/alert-rules`."""
         return self.upsert({"type": type, "nonCompliantStatus": non_compliant_status})
 
     def upsert(self, body: Any) -> dict[str, Any]:
-        """The write path shared by HTTP and Python callers: validate, then store."""
+        """The write path shared by HTTP and Python callers: validate, then store (id and createdAt kept)."""
         rule_type, statuses = validate(body)
         with self.lock:
             now = utc_now()
@@ -125,77 +155,90 @@ class PrimoTenant:
             rule = {
                 "id": current["id"] if current else str(uuid.uuid4()),
                 "type": rule_type,
-                "nonCompliantStatus": list(dict.fromkeys(statuses)),
+                "nonCompliantStatus": list(dict.fromkeys(statuses)),  # stored de-duplicated, order kept
                 "config": {},
                 "createdAt": current["createdAt"] if current else now,
                 "updatedAt": now,
             }
             self.rules[rule_type] = rule
+            self.written()
             return dict(rule)
 
     def to_json(self) -> dict[str, Any]:
-        return {"api_key": self.api_key, "rules": self.rules}
+        with self.lock:
+            return {"api_key": self.api_key, "rules": json.loads(json.dumps(self.rules))}
 
     def load_json(self, data: dict[str, Any]) -> None:
-        self.api_key = data.get("api_key", self.api_key)
-        self.rules = dict(data.get("rules", {}))
+        with self.lock:
+            self.api_key = data.get("api_key", self.api_key)
+            self.rules = dict(data.get("rules", {}))
+
+
+def _quoted(value: Any) -> str:
+    return json.dumps(value)
 
 
 def validate(body: Any) -> tuple[str, list[str]]:
+    """The body's (type, statuses), or the first problem as a 400."""
     if not isinstance(body, dict):
-        raise SandboxError(400, "Request body must be a JSON object")
+        raise fail("body")
     rule_type = body.get("type")
     if rule_type is None:
-        raise SandboxError(400, "type is required")
+        raise fail("type_required")
     if rule_type not in TYPES:
-        raise SandboxError(400, f"type must be one of the compliance rule types, got {rule_type!r}")
+        raise fail("type_enum", value=_quoted(rule_type))
     statuses = body.get("nonCompliantStatus")
     if statuses is None:
-        raise SandboxError(400, "nonCompliantStatus is required")
+        raise fail("status_required")
     if not isinstance(statuses, list):
-        raise SandboxError(400, "nonCompliantStatus must be an array")
+        raise fail("status_array")
     for status in statuses:
-        if status not in STATUSES:
-            raise SandboxError(400, f"nonCompliantStatus contains an invalid status: {status!r}")
-        if status in COMPLIANT_STATUSES:
-            raise SandboxError(400, f"nonCompliantStatus cannot contain the compliant status {status}")
+        if not isinstance(status, str) or status not in STATUSES:
+            raise fail("status_enum", value=_quoted(status))
+    compliant = [s for s in dict.fromkeys(statuses) if s in COMPLIANT_STATUSES]
+    if compliant:
+        raise fail("compliant", values=", ".join(compliant))
     return rule_type, statuses
 
 
-def error_response(error: SandboxError, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"message": error.message, "statusCode": error.status}, error.status, headers=headers)
+def error_response(error: SandboxError) -> Response:
+    body: dict[str, Any] = {"message": error.message}
+    if error.status != 401:  # the brief's 401 body is `{"message": "Unauthorized"}` alone
+        body["statusCode"] = error.status
+    return JSONResponse(body, error.status, headers=error.headers)
 
 
 def authenticate(request: Request, tenant: PrimoTenant) -> None:
-    if request.headers.get("authorization", "") != f"Bearer {tenant.api_key}":
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or key.strip() != tenant.api_key:
         raise SandboxError(401, "Unauthorized")
 
 
 async def post_rule(request: Request, tenant: PrimoTenant) -> Response:
-    rule = tenant.upsert(await read_json(request))
-    return JSONResponse({"rule": {k: v for k, v in rule.items() if k != "type"}})
+    rule = tenant.upsert(await read_json(request, MESSAGES["json"]))
+    return JSONResponse({"rule": {k: v for k, v in rule.items() if k != "type"}})  # the reference omits `type`
 
 
-def _positive_int(request: Request, name: str, default: int) -> int:
+def _int_param(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
-    if raw is None:
+    if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise SandboxError(400, f"{name} must be an integer") from None
+        raise fail("page", name=name) from None
     if value < 1:
-        raise SandboxError(400, f"{name} must be at least 1")
+        raise fail("page_min", name=name)
     return value
 
 
 async def list_rules(request: Request, tenant: PrimoTenant) -> Response:
-    page = _positive_int(request, "page", 1)
-    per_page = _positive_int(request, "perPage", DEFAULT_PER_PAGE)
+    page = _int_param(request, "page", 1)
+    per_page = _int_param(request, "perPage", DEFAULT_PER_PAGE)
     if per_page > MAX_PER_PAGE:
-        raise SandboxError(400, f"perPage must be at most {MAX_PER_PAGE}")
+        raise fail("per_page_max", maximum=MAX_PER_PAGE)
     with tenant.lock:
-        rules = [dict(tenant.rules[t]) for t in sorted(tenant.rules)]
+        rules = [dict(tenant.rules[t]) for t in sorted(tenant.rules)]  # ordered by type
     total = len(rules)
     start = (page - 1) * per_page
     return JSONResponse(
@@ -203,7 +246,7 @@ async def list_rules(request: Request, tenant: PrimoTenant) -> Response:
             "data": rules[start : start + per_page],
             "pagination": {
                 "totalElements": total,
-                "totalPages": max(1, -(-total // per_page)),
+                "totalPages": -(-total // per_page),
                 "page": page,
                 "perPage": per_page,
             },

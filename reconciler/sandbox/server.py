@@ -1,13 +1,15 @@
 """The sandbox server: one port, `/{provider}/{tenant}/...`, uvicorn in a background thread.
 
-Every vendor route is wrapped with the same pipeline: count, add latency, inject faults, apply
-OneLogin's rate limit, authenticate, handle, persist.
+Every vendor route is wrapped with the same pipeline: count, add latency, find the tenant, pick a
+fault, apply OneLogin's rate limit, authenticate, handle (writes persist through the state's hook),
+then deliver, drop or replace the answer as the fault says.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import threading
 import time
@@ -17,6 +19,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -28,18 +31,31 @@ from reconciler.sandbox.endpoints import Endpoint
 from reconciler.sandbox.state import SandboxState
 
 EMULATORS: dict[str, ModuleType] = {"primo": primo, "vizivault": vizivault, "onelogin": onelogin}
+_CONVERTER = re.compile(r":\w+}")  # `{app_id:int}` -> `{app_id}` in route names
 
 
 class DroppedResponse(Response):
-    """Headers promising a body, then the connection is cut: the client sees a transport error."""
+    """Headers promising a body, part of it, then the connection is cut: the client sees a transport error."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]})
-        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"', "more_body": True})
+        # Raising after the response started makes uvicorn close the socket mid-body.
         raise ConnectionAbortedError("sandbox fault injection: connection dropped")
 
 
 class SandboxServer:
+    """The emulators on one loopback port; `state`, `faults` and `stats` are live while it runs."""
+
     def __init__(
         self,
         state: SandboxState | None = None,
@@ -50,47 +66,76 @@ class SandboxServer:
         state_file: Path | None = None,
         save_state: bool = True,
     ) -> None:
+        state_file = Path(state_file) if state_file is not None else None
         if state is None:
             state = SandboxState.load(state_file) if state_file and state_file.exists() else SandboxState()
         self.state = state
         self.faults = faults or FaultConfig()
         self.stats = RequestStats()
         self.state_file = state_file if save_state else None
+        if self.state_file is not None:
+            self.state.on_write = self.save
         self.host = host
         self.port = port
         self.app = self._build_app()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
 
     # ---- lifecycle --------------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def url(self, provider: str, tenant: str) -> str:
         return f"{self.base_url}/{provider}/{tenant}"
 
+    def save(self) -> None:
+        """Write --state now (atomically); runs after every write when a state file is set."""
+        if self.state_file is not None:
+            self.state.save(self.state_file)
+
     def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        """Serve in a daemon thread; returns once listening. The socket is bound here so port=0 works."""
+        if self._server is not None:
+            return
+        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+        # without it Nagle holds each response body for the client's delayed ACK (~40 ms per request).
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
         sock.listen(1024)
         self.port = sock.getsockname()[1]
+        self.save()  # tenants created before start are on disk even if no write ever comes
         config = uvicorn.Config(self.app, log_level="critical", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"sandbox-{self.port}"
+        )
+        self._server, self._thread, self._socket = server, thread, sock
+        thread.start()
         deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                self.stop()
                 raise RuntimeError("sandbox server did not start")
-            time.sleep(0.01)
+            time.sleep(0.005)
 
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
         self._server = self._thread = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
     def __enter__(self) -> SandboxServer:
         self.start()
@@ -127,12 +172,14 @@ class SandboxServer:
                         methods=[endpoint.method],
                     )
                 )
-        return Starlette(routes=routes)
+        handlers: Any = {404: self._unrouted, 405: self._unrouted}
+        return Starlette(routes=routes, exception_handlers=handlers)
 
     def _wrap(self, provider: str, module: ModuleType, endpoint: Endpoint) -> Any:
-        template = endpoint.template.replace(":int}", "}")
+        template = _CONVERTER.sub("}", endpoint.template)
         route_name = f"{endpoint.method} {provider} {template}"
         rate_limited = provider == "onelogin" and template.startswith("/api/2")
+        render = endpoint.errors or module.error_response
 
         async def handle(request: Request) -> Response:
             self.stats.count(route_name, endpoint.is_write)
@@ -140,40 +187,49 @@ class SandboxServer:
                 await asyncio.sleep(self.faults.latency_ms / 1000)
             tenant = self.state.find(provider, request.path_params["tenant"])
             if tenant is None:
-                return module.error_response(SandboxError(404, "Not Found"))
+                return render(SandboxError(404, "Not Found"))
             fault = self.faults.pick(endpoint.is_write)
             if fault:
                 self.stats.count_fault()
             headers: dict[str, str] = {}
             try:
-                if rate_limited:
-                    headers, over = onelogin.rate_limit_headers(
-                        tenant, self.faults.rate_limit, self.faults.rate_limit_window_s
-                    )
+                if rate_limited and isinstance(tenant, onelogin.OneLoginTenant):
+                    headers, over = tenant.count_request(self.faults.rate_limit, self.faults.rate_limit_window_s)
                     if over:
-                        headers["Retry-After"] = headers["X-RateLimit-Reset"]
-                        raise SandboxError(429, "Too Many Requests")
+                        raise SandboxError(
+                            429, "Too Many Requests", headers={"Retry-After": headers["X-RateLimit-Reset"]}
+                        )
                 if fault == "500":
                     raise SandboxError(500, "Internal Server Error")
                 if fault == "429":
-                    headers["Retry-After"] = f"{self.faults.retry_after_s:g}"
-                    raise SandboxError(429, "Too Many Requests")
+                    raise SandboxError(
+                        429, "Too Many Requests", headers={"Retry-After": f"{self.faults.retry_after_s:g}"}
+                    )
                 if endpoint.needs_auth:
                     module.authenticate(request, tenant)
                 response = await endpoint.handler(request, tenant)
             except SandboxError as error:
-                return module.error_response(error, headers)
-            if endpoint.is_write and response.status_code < 300 and self.state_file is not None:
-                self.state.save(self.state_file)
-            if fault == "502_after_write":
-                return module.error_response(SandboxError(502, "Bad Gateway"), headers)
-            if fault == "drop":
+                response = render(error)
+            else:
+                if fault == "502_after_write":  # the write happened; the client is told it failed
+                    response = render(SandboxError(502, "Bad Gateway"))
+            if fault == "drop":  # handled (a write happened if it was valid), then the answer is lost
                 return DroppedResponse()
             response.headers.update(headers)
             return response
 
         return handle
 
+    async def _unrouted(self, request: Request, exc: Exception) -> Response:
+        """Unknown paths and methods answer in the provider's error shape, like the vendor would."""
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        message = "Not Found" if status == 404 else "Method Not Allowed"
+        module = EMULATORS.get(request.url.path.strip("/").split("/", 1)[0])
+        if module is None:
+            return JSONResponse({"message": message}, status)
+        return module.error_response(SandboxError(status, message))
+
+    # ---- admin routes (never faulted, never counted) ----------------------------------------------
     async def _get_stats(self, request: Request) -> Response:
         return JSONResponse(self.stats.snapshot())
 
@@ -187,6 +243,6 @@ class SandboxServer:
     async def _set_faults(self, request: Request) -> Response:
         try:
             self.faults.update(json.loads(await request.body() or b"{}"))
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:
             return JSONResponse({"message": str(exc)}, 400)
         return JSONResponse(self.faults.to_json())

@@ -6,8 +6,9 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from reconciler.sandbox.onelogin import OneLoginTenant
 from reconciler.sandbox.primo import PrimoTenant
@@ -19,25 +20,43 @@ TENANT_CLASSES: dict[str, type[PrimoTenant] | type[ViziVaultTenant] | type[OneLo
     "vizivault": ViziVaultTenant,
     "onelogin": OneLoginTenant,
 }
+PROVIDERS = tuple(TENANT_CLASSES)
 
 
 class SandboxState:
+    """All tenants. Thread-safe: the server thread and test threads both read and mutate it."""
+
     def __init__(self) -> None:
-        # One re-entrant lock for all tenants: the server thread and test threads both mutate state.
+        # One re-entrant lock for every tenant: writes may nest (a write calls the persistence hook).
         self.lock = threading.RLock()
         self._tenants: dict[tuple[str, str], Tenant] = {}
+        # Run (lock held) after every successful write from HTTP or Python; the server saves --state here.
+        self.on_write: Callable[[], None] | None = None
+
+    @overload
+    def tenant(self, provider: Literal["primo"], name: str) -> PrimoTenant: ...
+    @overload
+    def tenant(self, provider: Literal["vizivault"], name: str) -> ViziVaultTenant: ...
+    @overload
+    def tenant(self, provider: Literal["onelogin"], name: str) -> OneLoginTenant: ...
+    @overload
+    def tenant(self, provider: str, name: str) -> Any: ...
 
     def tenant(self, provider: str, name: str) -> Any:
         """The tenant, created (with default credentials) on first use."""
         if provider not in TENANT_CLASSES:
             raise ValueError(f"unknown provider {provider!r}; one of {', '.join(TENANT_CLASSES)}")
+        if not name or "/" in name:
+            raise ValueError(f"tenant name {name!r} must be non-empty and hold no '/' (it is a URL segment)")
         with self.lock:
             key = (provider, name)
             if key not in self._tenants:
-                self._tenants[key] = TENANT_CLASSES[provider](name, self.lock)
+                self._tenants[key] = TENANT_CLASSES[provider](name, self.lock, self._written)
+                self._written()
             return self._tenants[key]
 
     def find(self, provider: str, name: str) -> Tenant | None:
+        """The tenant if it exists: HTTP requests never create tenants (unknown tenant: 404)."""
         with self.lock:
             return self._tenants.get((provider, name))
 
@@ -45,6 +64,11 @@ class SandboxState:
         with self.lock:
             return list(self._tenants.values())
 
+    def _written(self) -> None:
+        if self.on_write is not None:
+            self.on_write()
+
+    # ---- persistence ------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         with self.lock:
             out: dict[str, Any] = {provider: {} for provider in TENANT_CLASSES}
@@ -63,11 +87,16 @@ class SandboxState:
     def save(self, path: Path) -> None:
         """Atomic: a reader never sees half a file, and a crash leaves the previous state."""
         text = json.dumps(self.to_json(), indent=1)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)  # no fsync: atomic for readers is what matters here, not crash-durable
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: Path) -> SandboxState:
-        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))

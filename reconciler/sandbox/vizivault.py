@@ -1,42 +1,48 @@
 """Emulator of ViziVault's rules API: upsert by key, list, get and delete by name.
 
-Messages marked REF are the reference's error table word for word (brackets filled in); the
-others cover cases the table lacks, in the same style.
+Every error message lives in MESSAGES: the ones marked REF are the reference's error table word
+for word (bracketed parts filled in); the others cover cases the table lacks, in the same style.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import threading
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import pycountry
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from reconciler.sandbox.common import SandboxError, utc_now
-from reconciler.sandbox.endpoints import Endpoint, read_json
+from reconciler.sandbox.common import SandboxError, TenantBase, utc_now
+from reconciler.sandbox.endpoints import Endpoint
 
 DEFAULT_ATTRIBUTES = ("NAME", "EMAIL", "PHONE", "SSN", "ADDRESS", "DOB", "CREDIT_CARD", "IP_ADDRESS")
 DEFAULT_REGULATIONS = ("GDPR", "CCPA", "HIPAA", "PCI_DSS", "SOX")
-DEFAULT_EXECUTION_ORDER = 1  # stored when a rule omits it: clients must not see a perpetual diff
+DEFAULT_EXECUTION_ORDER = 1  # stored when a rule omits it, on purpose: clients must not see a perpetual diff
 
-LIST_CONSTRAINTS = {  # type: (label, list field, operators)
+RULE_TYPES = ("data", "activity")
+LIST_CONSTRAINTS = {  # constraint type: (label in messages, list field, list operators)
     "attribute": ("attribute", "attributes", ("any", "none")),
     "tag": ("tag", "tags", ("any", "all", "none")),
     "regulation": ("regulation", "regulations", ("any", "all", "none")),
-    "geo": ("geolocation", None, ("any", "none")),
+    "geo": ("geolocation", None, ("any", "none")),  # two lists: countries and subdivisions
     "application": ("application", "applications", ("any", "none")),
 }
 DATA_ONLY = frozenset({"tag", "regulation", "sentiment"})
 ACTIVITY_ONLY = frozenset({"application", "eventType"})
 PREDICATES = frozenset({"eq", "neq", "gt", "lt", "geq", "leq", "before", "after", "in", "nin", "regex"})
-EVENT_TYPES = frozenset({"STORE", "UPDATE", "READ", "DELETE"})
-ALERT_LEVELS = frozenset({"INFO", "WARNING", "DANGER", "SUCCESS", "NEUTRAL", "NORMAL"})
-PROHIBITIONS = frozenset({"READ", "STORE", "UPDATE", "DELETE"})
-RULE_FIELDS = ("key", "name", "type", "constraint", "action", "executionOrder")
+EVENT_TYPES = ("STORE", "UPDATE", "READ", "DELETE")
+ALERT_LEVELS = ("INFO", "WARNING", "DANGER", "SUCCESS", "NEUTRAL", "NORMAL")  # NORMAL: the reference's example
+PROHIBITIONS = ("READ", "STORE", "UPDATE", "DELETE")
+ACTION_TYPES = ("alert", "tag", "entityTag", "regulation", "block", "prohibition", "retention")
+RULE_FIELDS = ("key", "name", "type", "constraint", "action", "executionOrder")  # what a POST may set
 
 MESSAGES = {
-    # REF: from the reference's error table
+    # REF: the reference's error table (POST /rules), brackets filled in.
     "key": "Rule key is required",
     "json": "Cannot parse JSON of rule",
     "constraint": "Rule constraint must be specified as an object",
@@ -56,91 +62,148 @@ MESSAGES = {
     "predicate": "Entity-value attribute constraint predicate {predicate} is not supported.",
     "unknown_constraint": "Unrecognized constraint type",
     "license": "Your current subscription does not support custom rules",
-    # Ours: cases the table does not cover
+    # REF: GET and DELETE /rules/{ruleName}.
+    "not_found": "Rule not found",
+    # Ours: cases the table does not cover, worded in the same style.
     "name": "Rule name is required",
     "rule_type": "Rule type must be either data or activity",
-    "name_taken": "A rule with this name already exists",
+    "name_taken": "Rule name is already used by another rule",
     "nested": "Constraint list of {label} constraint must be specified as an array",
     "wrong_rule_type": "{Label} constraints are only supported on {allowed} rules",
-    "entity_types": "Constraint entity type list must be specified as an array",
-    "event_types": "Event types must be a subset of STORE, UPDATE, READ, DELETE",
-    "threshold": "Sentiment threshold must be a number between -1 and 1",
+    "entity_types": "Constraint entityType list must be specified as an array",
+    "event_types": "Constraint eventType list must be specified as an array",
+    "event_type": "Unsupported event type {value}",
+    "threshold": "Sentiment constraint threshold must be a number between -1 and 1",
+    "action_type_string": "Action type must be specified as a string",
     "action_type": "Unrecognized action type",
-    "alert_level": "Alert level must be one of INFO, WARNING, DANGER, SUCCESS, NEUTRAL, NORMAL",
+    "alert_level": "Unsupported alert level",
     "action_field": "{Label} action {field} must be specified as a string",
-    "prohibitions": "Prohibitions must be a subset of READ, STORE, UPDATE, DELETE",
-    "retention": "Retention action needs an expirationDate, daysSinceStore or daysSinceRead",
+    "prohibitions": "Prohibition action prohibitions must be specified as an array",
+    "prohibition": "Unsupported prohibition {value}",
+    "retention": "Retention action requires expirationDate, daysSinceStore or daysSinceRead",
+    "retention_date": "Retention action expirationDate must be an ISO 8601 date",
     "retention_days": "Retention action {field} must be a non-negative integer",
+    "retention_auto_delete": "Retention action autoDelete must be a boolean",
     "execution_order": "Rule executionOrder must be an integer",
 }
 
 
-def fail(name: str, status: int = 400, **values: str) -> SandboxError:
-    return SandboxError(status, MESSAGES[name].format(**values))
+def fail(message_id: str, status: int = 400, /, **values: str) -> SandboxError:
+    return SandboxError(status, MESSAGES[message_id].format(**values))
+
+
+def _shown(value: Any) -> str:
+    """A bad value inside a message: strings bare, anything else as JSON (null, 5, [...])."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _capitalized(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_country(code: Any) -> bool:
-    return isinstance(code, str) and len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+    """ISO 3166-1 alpha-2, case-insensitive (pycountry's lookup ignores case)."""
+    return isinstance(code, str) and len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
 
 
 def _is_subdivision(code: Any) -> bool:
-    return isinstance(code, str) and pycountry.subdivisions.get(code=code.upper()) is not None
+    """ISO 3166-2 hyphenated code such as US-NY, case-insensitive."""
+    return isinstance(code, str) and "-" in code and pycountry.subdivisions.get(code=code.upper()) is not None
 
 
-class ViziVaultTenant:
+def _is_iso_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    for parse in (date.fromisoformat, datetime.fromisoformat):
+        try:
+            parse(value)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+class ViziVaultTenant(TenantBase):
     provider = "vizivault"
 
-    def __init__(self, name: str, lock: threading.RLock, api_key: str | None = None) -> None:
-        self.name = name
-        self.lock = lock
+    def __init__(
+        self,
+        name: str,
+        lock: threading.RLock,
+        on_write: Callable[[], None] | None = None,
+        *,
+        api_key: str | None = None,
+    ) -> None:
+        super().__init__(name, lock, on_write)
         self.api_key = api_key or f"vizivault-{name}-key"
-        self.custom_rules_enabled = True
-        self.attributes: set[str] = set(DEFAULT_ATTRIBUTES)
-        self.regulations: set[str] = set(DEFAULT_REGULATIONS)
-        self.rules: dict[str, dict[str, Any]] = {}
+        self.custom_rules_enabled = True  # False: the license tier without custom rules (402)
+        self.attributes: set[str] = set(DEFAULT_ATTRIBUTES)  # attribute catalog, by key
+        self.regulations: set[str] = set(DEFAULT_REGULATIONS)  # regulation catalog, by key
+        self.rules: dict[str, dict[str, Any]] = {}  # by rule key, in creation order
 
+    # ---- writes (HTTP and Python share these) -----------------------------------------------------
     def upsert_rule(self, rule: Any) -> dict[str, Any]:
-        """The write path shared by HTTP and Python callers: validate, then store by key."""
-        self.validate(rule)
+        """Validate, then create or replace the rule with this key; returns the stored rule."""
+        return self.upsert(rule)[0]
+
+    def upsert(self, rule: Any) -> tuple[dict[str, Any], bool]:
+        """The stored rule and whether it was created (`Rule created`) rather than updated."""
         with self.lock:
+            self.validate(rule)
             for other in self.rules.values():
                 if other["name"] == rule["name"] and other["key"] != rule["key"]:
-                    raise fail("name_taken")
+                    raise fail("name_taken")  # names address rules in GET/DELETE: they must stay unique
             now = utc_now()
             current = self.rules.get(rule["key"])
-            stored = {k: rule[k] for k in RULE_FIELDS if k in rule}
+            stored = {k: copy.deepcopy(rule[k]) for k in RULE_FIELDS if rule.get(k) is not None}
             stored.setdefault("executionOrder", DEFAULT_EXECUTION_ORDER)
             stored["createdDate"] = current["createdDate"] if current else now
             stored["modifiedDate"] = now
             self.rules[rule["key"]] = stored
-            return dict(stored)
+            self.written()
+            return copy.deepcopy(stored), current is None
 
-    def by_name(self, name: str) -> dict[str, Any]:
-        for rule in self.rules.values():
-            if rule["name"] == name:
-                return rule
-        raise SandboxError(404, "Rule not found")
+    def delete_rule(self, name: str) -> dict[str, Any]:
+        """Delete the rule with this name (as `DELETE /rules/{ruleName}` does); returns it."""
+        with self.lock:
+            rule = self.rule_by_name(name)
+            del self.rules[rule["key"]]
+            self.written()
+            return rule
 
-    # ---- the rule language ------------------------------------------------------------------------
+    # ---- reads --------------------------------------------------------------------------------------
+    def rule_by_name(self, name: str) -> dict[str, Any]:
+        with self.lock:
+            for rule in self.rules.values():
+                if rule["name"] == name:
+                    return copy.deepcopy(rule)
+        raise fail("not_found", 404)
+
+    # ---- the rule language --------------------------------------------------------------------------
     def validate(self, rule: Any) -> None:
-        if not isinstance(rule, dict):
-            raise fail("json")
+        """Raise the first problem, checking the reference's own cases before ours."""
         if not self.custom_rules_enabled:
             raise fail("license", 402)
+        if not isinstance(rule, dict):
+            raise fail("json")
         if not isinstance(rule.get("key"), str) or not rule["key"]:
             raise fail("key")
-        if not isinstance(rule.get("name"), str) or not rule["name"]:
-            raise fail("name")
-        if rule.get("type") not in ("data", "activity"):
-            raise fail("rule_type")
         if not isinstance(rule.get("constraint"), dict):
             raise fail("constraint")
         if not isinstance(rule.get("action"), dict):
             raise fail("action")
+        if not isinstance(rule.get("name"), str) or not rule["name"]:
+            raise fail("name")
+        if rule.get("type") not in RULE_TYPES:
+            raise fail("rule_type")
         self._constraint(rule["constraint"], rule["type"])
         self._action(rule["action"])
         order = rule.get("executionOrder")
-        if order is not None and (not isinstance(order, int) or isinstance(order, bool)):
+        if order is not None and not _is_int(order):
             raise fail("execution_order")
 
     def _constraint(self, constraint: Any, rule_type: str) -> None:
@@ -150,9 +213,9 @@ class ViziVaultTenant:
         if not isinstance(kind, str):
             raise fail("constraint_type")
         if kind in DATA_ONLY and rule_type != "data":
-            raise fail("wrong_rule_type", Label=kind.capitalize(), allowed="data")
+            raise fail("wrong_rule_type", Label=_capitalized(kind), allowed="data")
         if kind in ACTIVITY_ONLY and rule_type != "activity":
-            raise fail("wrong_rule_type", Label=kind[0].upper() + kind[1:], allowed="activity")
+            raise fail("wrong_rule_type", Label=_capitalized(kind), allowed="activity")
         if kind in ("all", "any"):
             children = constraint.get("constraints")
             if not isinstance(children, list):
@@ -168,8 +231,11 @@ class ViziVaultTenant:
                 raise fail("entity_types")
         elif kind == "eventType":
             events = constraint.get("eventTypes")
-            if not isinstance(events, list) or not set(events) <= EVENT_TYPES:
+            if not isinstance(events, list):
                 raise fail("event_types")
+            for event in events:
+                if event not in EVENT_TYPES:
+                    raise fail("event_type", value=_shown(event))
         elif kind == "sentiment":
             threshold = constraint.get("threshold")
             if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not -1 <= threshold <= 1:
@@ -181,13 +247,13 @@ class ViziVaultTenant:
         label, list_field, operators = LIST_CONSTRAINTS[kind]
         operator = constraint.get("operator")
         if not isinstance(operator, str):
-            raise fail("operator_type", Label=label.capitalize())
+            raise fail("operator_type", Label=_capitalized(label))
         if operator not in operators:
             raise fail("operator", label=label)
-        if kind == "geo":
+        if list_field is None:
             self._geo(constraint)
             return
-        values = constraint.get(list_field or "")
+        values = constraint.get(list_field)
         if not isinstance(values, list):
             raise fail("list", label=label)
         if kind == "attribute" and any(v not in self.attributes for v in values):
@@ -218,10 +284,12 @@ class ViziVaultTenant:
             raise fail("user_value")
         predicate = constraint.get("predicate")
         if predicate not in PREDICATES:
-            raise fail("predicate", predicate=str(predicate))
+            raise fail("predicate", predicate=_shown(predicate))
 
     def _action(self, action: dict[str, Any]) -> None:
         kind = action.get("type")
+        if not isinstance(kind, str):
+            raise fail("action_type_string")
         if kind == "alert":
             if action.get("alertLevel") not in ALERT_LEVELS:
                 raise fail("alert_level")
@@ -233,80 +301,99 @@ class ViziVaultTenant:
             if action["regulation"] not in self.regulations:
                 raise fail("no_regulation", 422)
         elif kind == "block":
-            if "message" in action:
+            if action.get("message") is not None:
                 self._string_field(action, "message", "Block")
         elif kind == "prohibition":
             values = action.get("prohibitions")
-            if not isinstance(values, list) or not set(values) <= PROHIBITIONS:
+            if not isinstance(values, list):
                 raise fail("prohibitions")
+            for value in values:
+                if value not in PROHIBITIONS:
+                    raise fail("prohibition", value=_shown(value))
         elif kind == "retention":
-            if not any(action.get(k) is not None for k in ("expirationDate", "daysSinceStore", "daysSinceRead")):
-                raise fail("retention")
-            for name in ("daysSinceStore", "daysSinceRead"):
-                days = action.get(name)
-                if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
-                    raise fail("retention_days", field=name)
+            self._retention(action)
         else:
             raise fail("action_type")
+
+    @staticmethod
+    def _retention(action: dict[str, Any]) -> None:
+        if all(action.get(k) is None for k in ("expirationDate", "daysSinceStore", "daysSinceRead")):
+            raise fail("retention")
+        if action.get("expirationDate") is not None and not _is_iso_date(action["expirationDate"]):
+            raise fail("retention_date")
+        for name in ("daysSinceStore", "daysSinceRead"):
+            days = action.get(name)
+            if days is not None and (not _is_int(days) or days < 0):
+                raise fail("retention_days", field=name)
+        if action.get("autoDelete") is not None and not isinstance(action["autoDelete"], bool):
+            raise fail("retention_auto_delete")
 
     @staticmethod
     def _string_field(action: dict[str, Any], name: str, label: str) -> None:
         if not isinstance(action.get(name), str):
             raise fail("action_field", Label=label, field=name)
 
+    # ---- persistence --------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        return {
-            "api_key": self.api_key,
-            "custom_rules_enabled": self.custom_rules_enabled,
-            "attributes": sorted(self.attributes),
-            "regulations": sorted(self.regulations),
-            "rules": self.rules,
-        }
+        with self.lock:
+            return {
+                "api_key": self.api_key,
+                "custom_rules_enabled": self.custom_rules_enabled,
+                "attributes": sorted(self.attributes),
+                "regulations": sorted(self.regulations),
+                "rules": copy.deepcopy(self.rules),
+            }
 
     def load_json(self, data: dict[str, Any]) -> None:
-        self.api_key = data.get("api_key", self.api_key)
-        self.custom_rules_enabled = data.get("custom_rules_enabled", True)
-        self.attributes = set(data.get("attributes", DEFAULT_ATTRIBUTES))
-        self.regulations = set(data.get("regulations", DEFAULT_REGULATIONS))
-        self.rules = dict(data.get("rules", {}))
+        with self.lock:
+            self.api_key = data.get("api_key", self.api_key)
+            self.custom_rules_enabled = data.get("custom_rules_enabled", True)
+            self.attributes = set(data.get("attributes", DEFAULT_ATTRIBUTES))
+            self.regulations = set(data.get("regulations", DEFAULT_REGULATIONS))
+            self.rules = dict(data.get("rules", {}))
 
 
-def error_response(error: SandboxError, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"status": error.status, "message": error.message}, error.status, headers=headers)
+# ---- HTTP -----------------------------------------------------------------------------------------
+def error_response(error: SandboxError) -> Response:
+    return JSONResponse({"status": error.status, "message": error.message}, error.status, headers=error.headers)
 
 
 def authenticate(request: Request, tenant: ViziVaultTenant) -> None:
-    if request.headers.get("authorization", "") != f"Bearer {tenant.api_key}":
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or key.strip() != tenant.api_key:
         raise SandboxError(401, "Unauthorized")
 
 
 async def post_rule(request: Request, tenant: ViziVaultTenant) -> Response:
-    rule = await read_json(request, MESSAGES["json"])
-    existed = isinstance(rule, dict) and rule.get("key") in tenant.rules
-    tenant.upsert_rule(rule)
-    return JSONResponse({"data": "Rule updated" if existed else "Rule created"})
+    if not tenant.custom_rules_enabled:  # the license is checked before the body is read
+        raise fail("license", 402)
+    body = await request.body()
+    try:
+        rule = json.loads(body)
+    except ValueError:
+        raise fail("json") from None
+    _, created = tenant.upsert(rule)
+    return JSONResponse({"data": "Rule created" if created else "Rule updated"})
 
 
 async def list_rules(request: Request, tenant: ViziVaultTenant) -> Response:
     with tenant.lock:
-        return JSONResponse({"data": [dict(r) for r in tenant.rules.values()]})
+        return JSONResponse({"data": list(tenant.rules.values())})
 
 
 async def get_rule(request: Request, tenant: ViziVaultTenant) -> Response:
-    with tenant.lock:
-        return JSONResponse({"data": dict(tenant.by_name(request.path_params["name"]))})
+    return JSONResponse({"data": tenant.rule_by_name(request.path_params["name"])})
 
 
 async def delete_rule(request: Request, tenant: ViziVaultTenant) -> Response:
-    with tenant.lock:
-        rule = tenant.by_name(request.path_params["name"])
-        del tenant.rules[rule["key"]]
+    tenant.delete_rule(request.path_params["name"])
     return JSONResponse({"data": "Rule deleted"})
 
 
 ENDPOINTS = [
     Endpoint("POST", "/rules", post_rule, is_write=True),
     Endpoint("GET", "/rules", list_rules),
-    Endpoint("GET", "/rules/{name}", get_rule),
-    Endpoint("DELETE", "/rules/{name}", delete_rule, is_write=True),
+    # `:path` so that names holding an encoded slash still reach the rule (names are free text).
+    Endpoint("GET", "/rules/{name:path}", get_rule),
+    Endpoint("DELETE", "/rules/{name:path}", delete_rule, is_write=True),
 ]
