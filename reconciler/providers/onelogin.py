@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -19,6 +20,7 @@ from reconciler.apiclient import Authenticator, error_message
 from reconciler.errors import ApiError
 from reconciler.models import LiveRule
 from reconciler.providers.base import Provider
+from reconciler.retrying import transient_answer, transport_failure
 
 TOKEN_PATH = "/auth/oauth2/v2/token"
 TOKEN_REFRESH_MARGIN_S = 60.0  # refresh this long before expiry, so no request carries a dying token
@@ -102,15 +104,21 @@ class OneLoginToken:
         try:
             response = await client.post(TOKEN_PATH, json={"grant_type": "client_credentials"}, auth=self._basic)
         except httpx.TransportError as exc:
-            raise ApiError(f"token request failed ({type(exc).__name__})", method="POST", path=TOKEN_PATH) from exc
+            raise transport_failure(exc, "POST", TOKEN_PATH) from exc
         if not response.is_success:
-            raise ApiError(error_message(response), status=response.status_code, method="POST", path=TOKEN_PATH)
+            message = error_message(response)
+            # Transient token failures are retried by the request that needed the token.
+            raise transient_answer(response, message, "POST", TOKEN_PATH) or ApiError(
+                message, status=response.status_code, method="POST", path=TOKEN_PATH
+            )
         answer = response.json()
         self._token = answer["access_token"]
         self._expires_at = time.monotonic() + float(answer.get("expires_in", 3600))
 
-    def invalidate(self) -> bool:
-        self._token = None
+    def invalidate(self, used: Mapping[str, str]) -> bool:
+        # Of several requests refused with the same stale token, only the first drops it: one refetch.
+        if used.get("Authorization") == f"bearer {self._token}":
+            self._token = None
         return True
 
 
