@@ -20,13 +20,14 @@ from reconciler.apiclient import Authenticator, error_message
 from reconciler.errors import ApiError
 from reconciler.models import LiveRule
 from reconciler.providers.base import Provider
-from reconciler.retrying import transient_answer, transport_failure
+from reconciler.retrying import AmbiguousWriteError, transient_answer, transport_failure
 
 TOKEN_PATH = "/auth/oauth2/v2/token"
 TOKEN_REFRESH_MARGIN_S = 60.0  # refresh this long before expiry, so no request carries a dying token
 SCOPE_PREFIX = "app:"
 APPS_PAGE_SIZE = 100  # the documented maximum `limit` of list endpoints
 MAX_APP_PAGES = 1000  # a bound on paging, far above any tenant
+CREATE_ROUNDS = 3  # a create whose answer is lost is looked for, then sent again, at most this often
 
 
 def _as_string(value: Any) -> Any:
@@ -219,10 +220,42 @@ class OneLoginProvider(Provider):
         ]
 
     async def create(self, scope: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self.client.request(
-            "POST", self._rules_path(scope), json={**body, "position": None}, idempotent=False
-        )
-        return {"id": response.json()["id"]}
+        """POST is not idempotent: after an answer is lost, look for the rule before creating it again."""
+        lost: AmbiguousWriteError | None = None
+        for _ in range(CREATE_ROUNDS):
+            try:
+                response = await self.client.request(
+                    "POST", self._rules_path(scope), json={**body, "position": None}, idempotent=False
+                )
+            except AmbiguousWriteError as exc:
+                lost = exc
+            else:
+                return {"id": response.json()["id"]}
+            adopted = await self._created_after_lost_answer(scope, body)
+            if adopted is not None:
+                return adopted
+        assert lost is not None
+        raise lost
+
+    async def _created_after_lost_answer(self, scope: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The ref of the rule a lost create made, or None when it made none.
+
+        The plan creates a rule only when no rule of that name was live, so a rule of that name and
+        body now is ours. One of that name with another body is someone else's: never add a second.
+        """
+        wanted = self.normalize(body)
+        for rule in await self.fetch(scope):
+            if rule.identity != self.identity(body):
+                continue
+            if self.normalize(rule.body) == wanted:
+                return {"id": rule.ref["id"]}
+            raise ApiError(
+                f"a rule named {rule.identity!r} with other content appeared while the create's answer was lost; "
+                "not creating a second one (the next plan shows the difference)",
+                method="POST",
+                path=self._rules_path(scope),
+            )
+        return None
 
     async def update(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
         # PUT replaces the rule: sending its current position keeps it where it is.
