@@ -170,6 +170,10 @@ class OneLoginProvider(Provider):
         }
 
     @classmethod
+    def is_disabled(cls, body: dict[str, Any]) -> bool:
+        return body.get("enabled", True) is False
+
+    @classmethod
     def to_manifest(cls, live_body: dict[str, Any]) -> dict[str, Any]:
         manifest = super().to_manifest(live_body)
         for action in manifest.get("actions", []):
