@@ -17,6 +17,7 @@ from reconciler.retrying import (
     RateLimitThrottle,
     RetryPolicy,
     TransientError,
+    already_done,
     send_with_retries,
     transient_answer,
     transport_failure,
@@ -119,19 +120,24 @@ class ApiClient:
         `idempotent` defaults from the method; a provider marks its upsert POSTs idempotent.
         """
         reauthenticated = False
+        may_have_landed = False  # an earlier attempt failed after the server may have acted on it
 
         async def attempt() -> httpx.Response:
-            nonlocal reauthenticated
-            response, used = await self._send_once(method, path, params=params, json=json)
+            nonlocal reauthenticated, may_have_landed
+            try:
+                response, used = await self._send_once(method, path, params=params, json=json)
+            except TransientError as exc:
+                may_have_landed |= exc.processed is not False
+                raise
             if response.status_code == 401 and not reauthenticated and self.authenticator.invalidate(used):
                 reauthenticated = True  # a token may have expired mid-run: fetch a new one, once
                 response, used = await self._send_once(method, path, params=params, json=json)
-            if response.is_success:
+            if response.is_success or already_done(method, response, may_have_landed):
                 return response
             message = error_message(response)
-            raise transient_answer(response, message, method, path) or ApiError(
-                message, status=response.status_code, method=method, path=path
-            )
+            failure = transient_answer(response, message, method, path)
+            may_have_landed |= failure is not None and failure.processed is not False
+            raise failure or ApiError(message, status=response.status_code, method=method, path=path)
 
         is_idempotent = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
         return await send_with_retries(attempt, policy=self.retry, idempotent=is_idempotent, method=method, path=path)

@@ -103,6 +103,11 @@ def transient_answer(response: httpx.Response, message: str, method: str, path: 
     )
 
 
+def already_done(method: str, response: httpx.Response, may_have_landed: bool) -> bool:
+    """A DELETE answered 404 after an earlier attempt may have landed: that attempt deleted it."""
+    return method.upper() == "DELETE" and response.status_code == 404 and may_have_landed
+
+
 def transport_failure(exc: httpx.TransportError, method: str, path: str) -> TransientError:
     if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         message = "request timed out"

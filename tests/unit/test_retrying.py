@@ -291,3 +291,18 @@ def test_secrets_stay_out_of_errors() -> None:
     with pytest.raises(ApiError) as caught:
         run_requests(server, 1)
     assert "secret" not in str(caught.value) and "token trouble" in str(caught.value)
+
+
+@pytest.mark.parametrize("lost", [httpx.RemoteProtocolError("dropped"), 502])
+def test_a_delete_whose_answer_was_lost_then_404_is_done(lost: Any) -> None:
+    script = Script(lost, 404)
+    assert call(client(script), "DELETE").status_code == 404
+    assert len(script.requests) == 2
+
+
+def test_a_delete_of_a_missing_rule_is_still_an_error() -> None:
+    with pytest.raises(ApiError) as caught:
+        call(client(Script(404)), "DELETE")
+    assert caught.value.status == 404
+    with pytest.raises(ApiError):  # a 429 means nothing was done: the 404 after it is real
+        call(client(Script(429, 404)), "DELETE")
