@@ -207,8 +207,9 @@ async def send_with_retries(
         if not idempotent and exc.processed is not False:
             raise AmbiguousWriteError(exc.api_message, status=exc.status, method=method, path=path) from exc
         elapsed = clock() - started
+        asked = f"; the server asked to wait {exc.retry_after:g} s" if exc.retry_after else ""
         raise RetriesExhausted(
-            f"{exc.api_message} (gave up after {attempts} attempt(s) in {elapsed:.1f} s; "
+            f"{exc.api_message} (gave up after {attempts} attempt(s) in {elapsed:.1f} s{asked}; "
             f"retry_for is {policy.retry_for:g} s)",
             status=exc.status,
             method=method,

@@ -119,6 +119,7 @@ def test_retry_after_beyond_the_budget_fails_at_once_with_a_clear_error() -> Non
         call(client(script, RetryPolicy(retry_for=2.0, wait_initial=0.001, wait_max=0.01)))
     assert len(script.requests) == 1
     assert "maintenance" in str(caught.value) and "retry_for is 2 s" in str(caught.value)
+    assert "the server asked to wait 120 s" in str(caught.value)
 
 
 def test_the_total_time_per_request_is_bounded() -> None:
