@@ -6,11 +6,22 @@ Secrets live only in request headers built here; they never reach messages, logs
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import httpx
 
 from reconciler.errors import ApiError
+from reconciler.retrying import (
+    IDEMPOTENT_METHODS,
+    RateLimitThrottle,
+    RetryPolicy,
+    TransientError,
+    already_done,
+    send_with_retries,
+    transient_answer,
+    transport_failure,
+)
 
 
 class Authenticator(Protocol):
@@ -18,8 +29,8 @@ class Authenticator(Protocol):
 
     async def headers(self, client: httpx.AsyncClient) -> dict[str, str]: ...
 
-    def invalidate(self) -> bool:
-        """Forget cached credentials; True when asking again may succeed (a token can be refetched)."""
+    def invalidate(self, used: Mapping[str, str]) -> bool:
+        """Forget the credentials sent in `used`; True when asking again may succeed (a token can be refetched)."""
         ...
 
 
@@ -32,7 +43,7 @@ class BearerKey:
     async def headers(self, client: httpx.AsyncClient) -> dict[str, str]:
         return self._headers
 
-    def invalidate(self) -> bool:
+    def invalidate(self, used: Mapping[str, str]) -> bool:
         return False
 
     def __repr__(self) -> str:
@@ -76,9 +87,12 @@ class ApiClient:
         concurrency: int = 8,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.authenticator = authenticator
+        self.retry = retry or RetryPolicy()
+        self.throttle = RateLimitThrottle(self.retry.throttle_reserve)
         self._limit = asyncio.Semaphore(concurrency)
         self.concurrency = concurrency
         self.requests_sent = 0
@@ -99,29 +113,52 @@ class ApiClient:
         *,
         params: dict[str, Any] | None = None,
         json: Any = None,
-        idempotent: bool = True,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
-        """Send one request; non-2xx answers and transport failures raise ApiError."""
-        reauthenticated = False
-        while True:
-            response = await self._send_once(method, path, params=params, json=json)
-            if response.status_code == 401 and not reauthenticated and self.authenticator.invalidate():
-                reauthenticated = True  # a token may have expired mid-run: fetch a new one, once
-                continue
-            if response.is_success:
-                return response
-            raise ApiError(error_message(response), status=response.status_code, method=method, path=path)
+        """Send one request, retried while transient (see `retrying`); final failures raise ApiError.
 
-    async def _send_once(self, method: str, path: str, *, params: dict[str, Any] | None, json: Any) -> httpx.Response:
+        `idempotent` defaults from the method; a provider marks its upsert POSTs idempotent.
+        """
+        reauthenticated = False
+        may_have_landed = False  # an earlier attempt failed after the server may have acted on it
+
+        async def attempt() -> httpx.Response:
+            nonlocal reauthenticated, may_have_landed
+            try:
+                response, used = await self._send_once(method, path, params=params, json=json)
+            except TransientError as exc:
+                may_have_landed |= exc.processed is not False
+                raise
+            if response.status_code == 401 and not reauthenticated and self.authenticator.invalidate(used):
+                reauthenticated = True  # a token may have expired mid-run: fetch a new one, once
+                response, used = await self._send_once(method, path, params=params, json=json)
+            if response.is_success or already_done(method, response, may_have_landed):
+                return response
+            message = error_message(response)
+            failure = transient_answer(response, message, method, path)
+            may_have_landed |= failure is not None and failure.processed is not False
+            raise failure or ApiError(message, status=response.status_code, method=method, path=path)
+
+        is_idempotent = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        return await send_with_retries(attempt, policy=self.retry, idempotent=is_idempotent, method=method, path=path)
+
+    async def _send_once(
+        self, method: str, path: str, *, params: dict[str, Any] | None, json: Any
+    ) -> tuple[httpx.Response, Mapping[str, str]]:
+        await self.throttle.before_request(self.retry.retry_for, method, path)
         async with self._limit:
-            headers = await self.authenticator.headers(self.http)
+            try:
+                headers = await self.authenticator.headers(self.http)
+            except TransientError as exc:
+                exc.processed = False  # no token, so this request was never sent
+                raise
             self.requests_sent += 1
             try:
-                return await self.http.request(method, path, params=params, json=json, headers=headers)
-            except httpx.TimeoutException as exc:
-                raise ApiError("request timed out", method=method, path=path) from exc
+                response = await self.http.request(method, path, params=params, json=json, headers=headers)
             except httpx.TransportError as exc:
-                raise ApiError(f"connection failed ({type(exc).__name__})", method=method, path=path) from exc
+                raise transport_failure(exc, method, path) from exc
+        self.throttle.observe(response.headers)
+        return response, headers
 
     async def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
         response = await self.request("GET", path, params=params)

@@ -86,6 +86,9 @@ async def apply_scope(
         except ApiError as exc:
             record(change, "failed", str(exc))
             return False
+        except (KeyError, TypeError, ValueError) as exc:  # an answer of an unexpected shape fails this change only
+            record(change, "failed", f"unexpected answer: {exc!r}")
+            return False
         record(change, "applied")
         return True
 

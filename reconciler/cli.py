@@ -14,6 +14,7 @@ import click
 
 from reconciler.config import CONFIG_FILE
 from reconciler.errors import InputError, ReconcilerError
+from reconciler.guards import blocking
 from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
 from reconciler.providers import PROVIDERS
@@ -125,11 +126,18 @@ def _confirm_or_refuse(auto_approve: bool) -> bool:
     return click.confirm("Apply these changes?", default=False)
 
 
-async def _plan_and_apply(workspace: Workspace, prune: bool | None, auto_approve: bool, as_json: bool) -> int:
+async def _plan_and_apply(
+    workspace: Workspace, prune: bool | None, auto_approve: bool, as_json: bool, force: bool = False
+) -> int:
     async with open_sessions(workspace) as sessions:
         result = await make_plan(workspace, sessions, prune=prune)
         if not as_json:
             click.echo(render_plan(result, delete_verbs()))
+        if blocking(result.refusals, force):
+            if as_json:
+                click.echo(json.dumps({"plan": result.to_json(), "apply": None}, indent=2))
+            click.echo("Apply refused by a safety guard (see above); nothing was changed.", err=True)
+            return EXIT_ERROR
         if not result.has_changes:
             if as_json:
                 click.echo(json.dumps({"plan": result.to_json(), "apply": None}, indent=2))
@@ -152,11 +160,16 @@ async def _plan_and_apply(workspace: Workspace, prune: bool | None, auto_approve
 @prune_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and the outcome of each change as JSON.")
+@click.option(
+    "--force", is_flag=True, help="Apply past the guards on mass changes and deleting all (never past protect)."
+)
 @reports_errors
-def apply(config_path: Path, targets: tuple[str, ...], prune: bool | None, auto_approve: bool, as_json: bool) -> None:
+def apply(
+    config_path: Path, targets: tuple[str, ...], prune: bool | None, auto_approve: bool, as_json: bool, force: bool
+) -> None:
     """Show the plan, ask, then make the live rules match the manifests."""
     workspace = open_workspace(config_path, targets)
-    sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json)))
+    sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force)))
 
 
 @main.command("import")

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reconciler.errors import InputError, Location, Problem
+from reconciler.retrying import RetryPolicy
 from reconciler.validation import validate_model
 from reconciler.yamlsource import display_path, load_yaml, node_location
 
@@ -33,6 +34,16 @@ class TargetConfig(BaseModel):
     prune: bool = False
     concurrency: int = Field(default=8, ge=1, le=64)
     timeout: float = Field(default=30.0, gt=0)
+    # Retries of transient failures (see docs on guarantees): total seconds per request, and the waits.
+    retry_for: float = Field(default=60.0, ge=0)
+    retry_wait_initial: float = Field(default=0.2, gt=0)
+    retry_wait_max: float = Field(default=10.0, gt=0)
+    # Safety guards: a larger share of existing rules updated or deleted needs --force ...
+    max_change_share: float = Field(default=0.3, ge=0, le=1)
+    # ... once the target has at least this many live rules.
+    max_change_share_min_rules: int = Field(default=10, ge=0)
+    # Rule identities never deleted or disabled, even when their manifest block is gone.
+    protect: list[str] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("credentials", mode="before")
@@ -67,6 +78,10 @@ class Target:
     @property
     def provider(self) -> str:
         return self.spec.provider
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.spec.retry_for, self.spec.retry_wait_initial, self.spec.retry_wait_max)
 
     def resolve_url(self, environ: dict[str, str] | None = None) -> str:
         url = self.spec.url

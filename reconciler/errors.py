@@ -58,8 +58,3 @@ class ApiError(ReconcilerError):
         where = f"{method} {path}".strip()
         code = f"HTTP {status}" if status is not None else "no answer"
         super().__init__(f"{where}: {code}: {message}" if where else f"{code}: {message}")
-
-    @property
-    def ambiguous(self) -> bool:
-        """True when a write may have happened although no success was seen (timeout, drop, 5xx)."""
-        return self.status is None or self.status >= 500

@@ -33,6 +33,7 @@ class TargetSession:
             concurrency=target.spec.concurrency,
             timeout=target.spec.timeout,
             transport=transport,
+            retry=target.retry_policy,
         )
         self.provider: Provider = provider_cls(self.client, target.spec.options)
 

@@ -89,9 +89,24 @@ class ScopePlan:
 
 
 @dataclass
+class Refusal:
+    """A safety guard that stops this plan from being applied (see `guards`)."""
+
+    target: str
+    guard: str  # "max_change_share" | "delete_all" | "protect"
+    message: str
+    how_to_proceed: str
+    force_overrides: bool  # True when `apply --force` gets past it
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
 class Plan:
     scopes: list[ScopePlan] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(ACTIONS, 0)
@@ -115,6 +130,7 @@ class Plan:
             "format_version": PLAN_FORMAT_VERSION,
             "summary": self.counts(),
             "warnings": self.warnings,
+            "refusals": [r.to_json() for r in self.refusals],
             "scopes": [s.to_json() for s in self.scopes],
         }
 
@@ -122,7 +138,11 @@ class Plan:
     def from_json(cls, data: dict[str, Any]) -> Plan:
         if data.get("format_version") != PLAN_FORMAT_VERSION:
             raise ValueError(f"unsupported plan format_version {data.get('format_version')!r}")
-        return cls([ScopePlan.from_json(s) for s in data["scopes"]], list(data.get("warnings", [])))
+        return cls(
+            [ScopePlan.from_json(s) for s in data["scopes"]],
+            list(data.get("warnings", [])),
+            [Refusal(**r) for r in data.get("refusals", [])],
+        )
 
 
 def comparable(provider: type[Provider], live: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:

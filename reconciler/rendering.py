@@ -88,9 +88,22 @@ def render_plan(plan: Plan, delete_verbs: dict[str, str] | None = None) -> str:
                     fg="magenta",
                 )
             )
+    lines += refusal_lines(plan)
     lines.append("")
     lines.append(summary_line(plan))
     return "\n".join(lines)
+
+
+def refusal_lines(plan: Plan) -> list[str]:
+    """Each guard the plan trips: which, why, and how to get past it."""
+    lines = []
+    for refusal in plan.refusals:
+        lines.append("")
+        lines.append(
+            click.style(f"✗ apply refused by guard {refusal.guard} ({refusal.target}): {refusal.message}", fg="red")
+        )
+        lines.append(f"    to proceed: {refusal.how_to_proceed}")
+    return lines
 
 
 def plan_json(plan: Plan) -> str:

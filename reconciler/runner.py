@@ -13,6 +13,7 @@ import httpx
 from reconciler.applying import ApplyReport, ProgressHook, apply_plan
 from reconciler.config import Config, Target, load_config
 from reconciler.errors import InputError
+from reconciler.guards import check_guards
 from reconciler.live import Sessions, fetch_live
 from reconciler.loader import load_desired
 from reconciler.models import DesiredState
@@ -55,6 +56,7 @@ async def make_plan(workspace: Workspace, sessions: Sessions, *, prune: bool | N
     live = await fetch_live(sessions, workspace.desired.scopes)
     providers = {t.name: PROVIDERS[t.provider] for t in workspace.targets}
     plan = build_plan(list(workspace.desired.scopes.values()), live, providers, workspace.prune_for(prune))
+    plan.refusals = check_guards(plan, live, workspace.desired, workspace.targets, providers)
     for name in workspace.desired.targets_without_manifests:
         plan.warnings.append(
             f"target {name!r} has no manifests: it is left alone (an empty config never deletes anything)"

@@ -61,6 +61,11 @@ class Provider(ABC):
         return body
 
     @classmethod
+    def is_disabled(cls, body: dict[str, Any]) -> bool:
+        """True when this body switches the rule off (what `protect` forbids, like a delete)."""
+        return False
+
+    @classmethod
     def to_body(cls, rule: BaseModel) -> dict[str, Any]:
         """API-shaped body of a validated manifest rule."""
         return rule.model_dump(mode="json", exclude_none=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -19,12 +20,14 @@ from reconciler.apiclient import Authenticator, error_message
 from reconciler.errors import ApiError
 from reconciler.models import LiveRule
 from reconciler.providers.base import Provider
+from reconciler.retrying import AmbiguousWriteError, transient_answer, transport_failure
 
 TOKEN_PATH = "/auth/oauth2/v2/token"
 TOKEN_REFRESH_MARGIN_S = 60.0  # refresh this long before expiry, so no request carries a dying token
 SCOPE_PREFIX = "app:"
 APPS_PAGE_SIZE = 100  # the documented maximum `limit` of list endpoints
 MAX_APP_PAGES = 1000  # a bound on paging, far above any tenant
+CREATE_ROUNDS = 3  # a create whose answer is lost is looked for, then sent again, at most this often
 
 
 def _as_string(value: Any) -> Any:
@@ -102,15 +105,21 @@ class OneLoginToken:
         try:
             response = await client.post(TOKEN_PATH, json={"grant_type": "client_credentials"}, auth=self._basic)
         except httpx.TransportError as exc:
-            raise ApiError(f"token request failed ({type(exc).__name__})", method="POST", path=TOKEN_PATH) from exc
+            raise transport_failure(exc, "POST", TOKEN_PATH) from exc
         if not response.is_success:
-            raise ApiError(error_message(response), status=response.status_code, method="POST", path=TOKEN_PATH)
+            message = error_message(response)
+            # Transient token failures are retried by the request that needed the token.
+            raise transient_answer(response, message, "POST", TOKEN_PATH) or ApiError(
+                message, status=response.status_code, method="POST", path=TOKEN_PATH
+            )
         answer = response.json()
         self._token = answer["access_token"]
         self._expires_at = time.monotonic() + float(answer.get("expires_in", 3600))
 
-    def invalidate(self) -> bool:
-        self._token = None
+    def invalidate(self, used: Mapping[str, str]) -> bool:
+        # Of several requests refused with the same stale token, only the first drops it: one refetch.
+        if used.get("Authorization") == f"bearer {self._token}":
+            self._token = None
         return True
 
 
@@ -159,6 +168,10 @@ class OneLoginProvider(Provider):
             "conditions": conditions,
             "actions": actions,
         }
+
+    @classmethod
+    def is_disabled(cls, body: dict[str, Any]) -> bool:
+        return body.get("enabled", True) is False
 
     @classmethod
     def to_manifest(cls, live_body: dict[str, Any]) -> dict[str, Any]:
@@ -211,10 +224,42 @@ class OneLoginProvider(Provider):
         ]
 
     async def create(self, scope: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self.client.request(
-            "POST", self._rules_path(scope), json={**body, "position": None}, idempotent=False
-        )
-        return {"id": response.json()["id"]}
+        """POST is not idempotent: after an answer is lost, look for the rule before creating it again."""
+        lost: AmbiguousWriteError | None = None
+        for _ in range(CREATE_ROUNDS):
+            try:
+                response = await self.client.request(
+                    "POST", self._rules_path(scope), json={**body, "position": None}, idempotent=False
+                )
+            except AmbiguousWriteError as exc:
+                lost = exc
+            else:
+                return {"id": response.json()["id"]}
+            adopted = await self._created_after_lost_answer(scope, body)
+            if adopted is not None:
+                return adopted
+        assert lost is not None
+        raise lost
+
+    async def _created_after_lost_answer(self, scope: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The ref of the rule a lost create made, or None when it made none.
+
+        The plan creates a rule only when no rule of that name was live, so a rule of that name and
+        body now is ours. One of that name with another body is someone else's: never add a second.
+        """
+        wanted = self.normalize(body)
+        for rule in await self.fetch(scope):
+            if rule.identity != self.identity(body):
+                continue
+            if self.normalize(rule.body) == wanted:
+                return {"id": rule.ref["id"]}
+            raise ApiError(
+                f"a rule named {rule.identity!r} with other content appeared while the create's answer was lost; "
+                "not creating a second one (the next plan shows the difference)",
+                method="POST",
+                path=self._rules_path(scope),
+            )
+        return None
 
     async def update(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
         # PUT replaces the rule: sending its current position keeps it where it is.

@@ -144,6 +144,10 @@ class PrimoProvider(Provider):
         return {"type": body["type"], "nonCompliantStatus": sorted(set(body.get("nonCompliantStatus") or []))}
 
     @classmethod
+    def is_disabled(cls, body: dict[str, Any]) -> bool:
+        return not body.get("nonCompliantStatus")  # no status raises an alert: the documented "off"
+
+    @classmethod
     def authenticator(cls, credentials: dict[str, str], options: dict[str, Any]) -> Authenticator:
         extra = {"x-company-id": str(options["company_id"])} if options.get("company_id") else None
         return BearerKey(credentials["api_key"], extra)

@@ -55,6 +55,7 @@ def _credentials(tenant: object) -> str:
 @click.option(
     "--fault-kinds", default=",".join(FAULT_KINDS), show_default=True, help="Comma-separated kinds to inject."
 )
+@click.option("--faults-on-writes-only", "writes_only", is_flag=True, help="Inject faults into writes only.")
 @click.option("--seed", type=int, help="Seed for repeatable fault injection.")
 @click.option(
     "--retry-after", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Retry-After of 429s."
@@ -70,6 +71,7 @@ def sandbox_command(
     latency_ms: float,
     fault_rate: float,
     fault_kinds: str,
+    writes_only: bool,
     seed: int | None,
     retry_after: float,
     rate_limit: int | None,
@@ -81,6 +83,7 @@ def sandbox_command(
             latency_ms=latency_ms,
             fault_rate=fault_rate,
             fault_kinds=tuple(k.strip() for k in fault_kinds.split(",") if k.strip()),
+            writes_only=writes_only,
             seed=seed,
             retry_after_s=retry_after,
             rate_limit=rate_limit,

@@ -69,6 +69,12 @@ def _number(value: Any) -> float:
     return float(value)
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
 def _kinds(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [k for k in value.split(",") if k]
@@ -85,6 +91,7 @@ _SETTINGS: dict[str, Callable[[Any], Any]] = {
     "latency_ms": _number,
     "fault_rate": _number,
     "fault_kinds": _kinds,
+    "writes_only": _flag,
     "seed": _optional_int,
     "retry_after_s": _number,
     "rate_limit": _optional_int,
@@ -103,6 +110,7 @@ class FaultConfig:
     latency_ms: float = 0.0
     fault_rate: float = 0.0
     fault_kinds: tuple[str, ...] = FAULT_KINDS
+    writes_only: bool = False  # fault only requests that change rules (reads and tokens always succeed)
     seed: int | None = None
     retry_after_s: float = 1.0
     rate_limit: int | None = None  # OneLogin requests per window and tenant; None = a large default budget
@@ -128,7 +136,7 @@ class FaultConfig:
     def pick(self, is_write: bool) -> str | None:
         """The fault to inject into this request, if any (repeatable for a given seed)."""
         with self._lock:
-            if self.fault_rate <= 0 or self._rng.random() >= self.fault_rate:
+            if self.fault_rate <= 0 or (self.writes_only and not is_write) or self._rng.random() >= self.fault_rate:
                 return None
             kinds = [k for k in self.fault_kinds if is_write or k != "502_after_write"]
             return self._rng.choice(kinds) if kinds else None

@@ -185,3 +185,20 @@ def test_admin_routes(server: SandboxServer) -> None:
     assert server.faults.latency_ms == 5  # a refused update changes nothing
     assert http.post(server.base_url + "/_sandbox/stats/reset").json()["total"] == 0
     assert server.stats.total == 0
+
+
+@pytest.mark.parametrize("provider", WRITERS)
+def test_faults_on_writes_only_leave_reads_and_tokens_alone(server: SandboxServer, provider: str) -> None:
+    client, write, count = WRITERS[provider](server)
+    only(server, "500", writes_only=True)
+    for _ in range(5):
+        assert client.get(READS[provider]).status_code == 200
+    assert write().status_code == 500 and count() == 0
+    assert server.stats.faults_injected == 1
+
+
+def test_writes_only_is_checked_and_shown(server: SandboxServer) -> None:
+    with pytest.raises(ValueError, match="true or false"):
+        server.faults.update({"writes_only": "yes"})
+    server.faults.update({"writes_only": True})
+    assert server.faults.to_json()["writes_only"] is True

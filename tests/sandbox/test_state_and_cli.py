@@ -129,6 +129,7 @@ def test_cli_serves_prints_credentials_and_persists(tmp_path: Path) -> None:
         "onelogin:acme",
         "--latency-ms",
         "1",
+        "--faults-on-writes-only",
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -150,7 +151,8 @@ def test_cli_serves_prints_credentials_and_persists(tmp_path: Path) -> None:
         )
         assert answer.status_code == 200
         base = url.group(1).rsplit("/primo", 1)[0]
-        assert http.get(base + "/_sandbox/faults").json()["latency_ms"] == 1
+        faults = http.get(base + "/_sandbox/faults").json()
+        assert faults["latency_ms"] == 1 and faults["writes_only"] is True
         assert list(json.loads(state.read_text())["primo"]["acme"]["rules"]) == ["MDM_ONLINE"]
     finally:
         process.send_signal(signal.SIGINT)
