@@ -16,9 +16,19 @@ from reconciler.config import CONFIG_FILE
 from reconciler.errors import InputError, ReconcilerError
 from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
+from reconciler.markdown import render_markdown
 from reconciler.providers import PROVIDERS
-from reconciler.rendering import plan_json, render_plan, render_report, report_json
+from reconciler.rendering import render_plan, render_report, report_json
 from reconciler.runner import Workspace, delete_verbs, make_plan, open_sessions, open_workspace, run_apply
+from reconciler.savedplan import (
+    ReviewedPlan,
+    check_fresh,
+    make_reviewed_plan,
+    plan_workspace,
+    read_plan_file,
+    write_plan_file,
+)
+from reconciler.selection import Shard, shard_workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,6 +69,22 @@ target_option = click.option(
 prune_option = click.option(
     "--prune/--no-prune", default=None, help="Delete live rules no manifest mentions (overrides the target's prune)."
 )
+shard_option = click.option(
+    "--shard",
+    type=str,
+    default=None,
+    callback=lambda ctx, param, value: None if value is None else Shard.parse(value),
+    metavar="I/N",
+    help="Cover only shard I of N: scopes (targets, OneLogin apps) split by a stable hash.",
+)
+markdown_option = click.option(
+    "--markdown",
+    "markdown_out",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default=None,
+    metavar="FILE",
+    help="Also write the report as markdown (pull-request comment, job summary) to FILE; '-' is stdout.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,34 +109,55 @@ def validate(config_path: Path, targets: tuple[str, ...]) -> None:
     )
 
 
-def _echo_plan(plan: Any, as_json: bool) -> None:
+def _echo_plan(reviewed: ReviewedPlan, as_json: bool) -> None:
     if as_json:
-        click.echo(plan_json(plan))
+        click.echo(json.dumps(reviewed.to_json(), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_plan(plan, delete_verbs()))
+        click.echo(render_plan(reviewed.plan, delete_verbs()))
 
 
 @main.command()
 @config_option
 @target_option
 @prune_option
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 1).")
+@shard_option
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 2).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Save the plan to this file, for `apply FILE` to apply exactly these changes.",
+)
+@markdown_option
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are, 1 on error."
 )
 @reports_errors
 def plan(
-    config_path: Path, targets: tuple[str, ...], prune: bool | None, as_json: bool, detailed_exitcode: bool
+    config_path: Path,
+    targets: tuple[str, ...],
+    prune: bool | None,
+    shard: Shard | None,
+    as_json: bool,
+    out_path: Path | None,
+    markdown_out: Any,
+    detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change, rule by rule and field by field."""
-    workspace = open_workspace(config_path, targets)
+    workspace = shard_workspace(open_workspace(config_path, targets), shard)
 
-    async def run() -> Any:
+    async def run() -> ReviewedPlan:
         async with open_sessions(workspace) as sessions:
-            return await make_plan(workspace, sessions, prune=prune)
+            return await make_reviewed_plan(workspace, sessions, prune=prune)
 
-    result = asyncio.run(run())
-    _echo_plan(result, as_json)
+    reviewed = asyncio.run(run())
+    result = reviewed.plan
+    _echo_plan(reviewed, as_json)
+    if out_path is not None:
+        write_plan_file(reviewed, out_path)
+    if markdown_out is not None:
+        markdown_out.write(render_markdown(result, delete_verbs()))
     if result.has_errors:
         sys.exit(EXIT_ERROR)
     if detailed_exitcode and result.has_changes:
@@ -125,9 +172,14 @@ def _confirm_or_refuse(auto_approve: bool) -> bool:
     return click.confirm("Apply these changes?", default=False)
 
 
-async def _plan_and_apply(workspace: Workspace, prune: bool | None, auto_approve: bool, as_json: bool) -> int:
+async def _plan_and_apply(
+    workspace: Workspace, prune: bool | None, auto_approve: bool, as_json: bool, saved: ReviewedPlan | None = None
+) -> int:
     async with open_sessions(workspace) as sessions:
-        result = await make_plan(workspace, sessions, prune=prune)
+        if saved is None:
+            result = await make_plan(workspace, sessions, prune=prune)
+        else:
+            result = await check_fresh(saved, workspace, sessions)
         if not as_json:
             click.echo(render_plan(result, delete_verbs()))
         if not result.has_changes:
@@ -152,11 +204,45 @@ async def _plan_and_apply(workspace: Workspace, prune: bool | None, auto_approve
 @prune_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and the outcome of each change as JSON.")
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @reports_errors
-def apply(config_path: Path, targets: tuple[str, ...], prune: bool | None, auto_approve: bool, as_json: bool) -> None:
-    """Show the plan, ask, then make the live rules match the manifests."""
-    workspace = open_workspace(config_path, targets)
-    sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json)))
+def apply(
+    config_path: Path,
+    targets: tuple[str, ...],
+    prune: bool | None,
+    auto_approve: bool,
+    as_json: bool,
+    plan_file: Path | None,
+) -> None:
+    """Show the plan, ask, then make the live rules match the manifests.
+
+    With PLAN_FILE (from `plan --out`), apply exactly that plan's changes, refusing if the manifests or
+    the live rules changed since it was made.
+    """
+    if plan_file is None:
+        workspace = open_workspace(config_path, targets)
+        sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json)))
+    if targets or prune is not None:
+        raise ReconcilerError("a saved plan already fixes its targets and prune: give --target and --prune to plan")
+    saved = read_plan_file(plan_file)
+    workspace = plan_workspace(open_workspace(config_path, tuple(saved.targets)), saved)
+    sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json, saved)))
+
+
+@main.command()
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the saved plan as JSON.")
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print the saved plan as markdown.")
+@reports_errors
+def show(plan_file: Path, as_json: bool, as_markdown: bool) -> None:
+    """Show a plan saved by `plan --out`. Makes no API call."""
+    saved = read_plan_file(plan_file)
+    if as_json:
+        _echo_plan(saved, as_json=True)
+    elif as_markdown:
+        click.echo(render_markdown(saved.plan, delete_verbs()), nl=False)
+    else:
+        _echo_plan(saved, as_json=False)
 
 
 @main.command("import")
