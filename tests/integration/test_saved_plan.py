@@ -77,7 +77,8 @@ def test_manifest_edit_after_the_plan_makes_it_stale(project: Project) -> None:
 def test_new_manifest_for_a_planned_target_makes_it_stale(project: Project) -> None:
     project.write("rules/p.yaml", PRIMO_RULES)
     saved = save_plan(project, "--target", "primo-test")
-    project.write("rules/more.yaml", "target: primo-test\nrules:\n  - {type: MDM_CONTROL_WIFI, nonCompliantStatus: []}\n")
+    more = "target: primo-test\nrules:\n  - {type: MDM_CONTROL_WIFI, nonCompliantStatus: []}\n"
+    project.write("rules/more.yaml", more)
     result = project.run("apply", str(saved), "--auto-approve")
     assert result.exit_code == 1 and "rules/more.yaml" in result.output
 
