@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.config import CONFIG_FILE
+from reconciler.config import CONFIG_FILE, load_config
 from reconciler.errors import InputError, ReconcilerError
 from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
@@ -28,7 +28,8 @@ from reconciler.savedplan import (
     read_plan_file,
     write_plan_file,
 )
-from reconciler.selection import Shard, shard_workspace
+from reconciler.selection import Shard, matrix, shard_workspace
+from reconciler.syncing import SyncOutput, run_sync
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -243,6 +244,54 @@ def show(plan_file: Path, as_json: bool, as_markdown: bool) -> None:
         click.echo(render_markdown(saved.plan, delete_verbs()), nl=False)
     else:
         _echo_plan(saved, as_json=False)
+
+
+@main.command()
+@config_option
+@target_option
+@prune_option
+@shard_option
+@click.option("--repair", is_flag=True, help="Apply the changes that bring live rules back to the manifests.")
+@click.option("--auto-approve", is_flag=True, help="Repair without asking (for CI).")
+@click.option("--json", "as_json", is_flag=True, help="Print the drift report as JSON.")
+@markdown_option
+@reports_errors
+def sync(
+    config_path: Path,
+    targets: tuple[str, ...],
+    prune: bool | None,
+    shard: Shard | None,
+    repair: bool,
+    auto_approve: bool,
+    as_json: bool,
+    markdown_out: Any,
+) -> None:
+    """Check every target for drift from the manifests (for scheduled jobs); --repair fixes it.
+
+    Exits 0 when live rules match the manifests (or every drift was repaired), 2 when drift was found
+    and left, 1 on error.
+    """
+    workspace = shard_workspace(open_workspace(config_path, targets), shard)
+    output = SyncOutput(as_json, markdown_out)
+    confirm = lambda: _confirm_or_refuse(auto_approve)  # noqa: E731 - asked only when there is drift
+    sys.exit(asyncio.run(run_sync(workspace, prune=prune, repair=repair, confirm=confirm, output=output)))
+
+
+@main.command("targets")
+@config_option
+@click.option("--matrix", "as_matrix", is_flag=True, help="Print a GitHub Actions matrix (JSON) instead of names.")
+@click.option("--shards", type=click.IntRange(1, 256), default=None, help="With --matrix: one job per shard I/N.")
+@reports_errors
+def targets_command(config_path: Path, as_matrix: bool, shards: int | None) -> None:
+    """List the configured targets, one per line, or as a matrix for CI jobs. Makes no API call."""
+    names = list(load_config(config_path).targets)
+    if as_matrix:
+        click.echo(json.dumps(matrix(names, shards), separators=(",", ":")))
+    elif shards is not None:
+        raise ReconcilerError("--shards needs --matrix")
+    else:
+        for name in names:
+            click.echo(name)
 
 
 @main.command("import")

@@ -69,3 +69,10 @@ def shard_workspace(workspace: Workspace, shard: Shard | None) -> Workspace:
         name for name in workspace.desired.targets_without_manifests if shard.holds(name)
     ]
     return narrowed
+
+
+def matrix(target_names: list[str], shards: int | None = None) -> dict[str, list[dict[str, str]]]:
+    """A GitHub Actions matrix: one job per target, or with `shards`, one job per shard of the project."""
+    if shards is None:
+        return {"include": [{"target": name} for name in target_names]}
+    return {"include": [{"shard": str(Shard(index, shards))} for index in range(1, shards + 1)]}
