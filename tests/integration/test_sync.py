@@ -90,3 +90,32 @@ def test_a_scope_that_cannot_be_read_is_an_error_not_drift(project: Project) -> 
     result = project.run("sync", "--repair", "--auto-approve")
     assert result.exit_code == 1
     assert "could not read live rules" in result.output
+
+
+def test_shards_split_targets_and_onelogin_apps_and_cover_each_scope_once(project: Project) -> None:
+    project.write("rules/primo.yaml", PRIMO)
+    project.write("rules/vault.yaml", VAULT)
+    onelogin = project.tenant("onelogin-test")
+    for app in range(1, 9):
+        onelogin.add_app(app, f"App {app}")
+        rule = "  - name: r\n    actions: [{action: set_status, value: ['1']}]\n"
+        project.write(f"rules/app{app}.yaml", f"target: onelogin-test\napp: {app}\nrules:\n{rule}")
+    everything = {(s["target"], s["scope"]) for s in project.plan_json()["scopes"]}
+    assert len(everything) == 10
+    shards = [{(s["target"], s["scope"]) for s in project.plan_json("--shard", f"{i}/3")["scopes"]} for i in (1, 2, 3)]
+    assert set().union(*shards) == everything
+    assert sum(len(s) for s in shards) == len(everything)
+    assert sum(1 for s in shards if any(t == "onelogin-test" for t, _ in s)) >= 2  # one tenant over several jobs
+    drifted = project.run("sync", "--shard", "1/3", "--json")
+    assert drifted.exit_code == 2
+    assert {(d["target"], d["scope"]) for d in json.loads(drifted.stdout)["drifted"]} == shards[0]
+
+
+def test_targets_lists_names_and_matrices_without_credentials(project: Project) -> None:
+    project.env.clear()
+    names = project.run("targets")
+    assert names.exit_code == 0 and names.output.split() == ["primo-test", "vault-test", "onelogin-test"]
+    matrix = json.loads(project.run("targets", "--matrix").stdout)
+    assert matrix == {"include": [{"target": "primo-test"}, {"target": "vault-test"}, {"target": "onelogin-test"}]}
+    shards = json.loads(project.run("targets", "--matrix", "--shards", "2").stdout)
+    assert shards == {"include": [{"shard": "1/2"}, {"shard": "2/2"}]}
