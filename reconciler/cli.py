@@ -100,10 +100,15 @@ def main(ctx: click.Context, no_color: bool) -> None:
 @main.command()
 @config_option
 @target_option
+@click.option(
+    "--no-credentials",
+    is_flag=True,
+    help="Do not require the credentials' environment variables (e.g. a pull request from a fork).",
+)
 @reports_errors
-def validate(config_path: Path, targets: tuple[str, ...]) -> None:
+def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool) -> None:
     """Check config and manifests against each provider's model. Makes no API call."""
-    workspace = open_workspace(config_path, targets)
+    workspace = open_workspace(config_path, targets, check_env=not no_credentials)
     click.echo(
         f"Valid: {workspace.desired.rule_count()} rules in {len(workspace.desired.scopes)} scope(s) "
         f"for {len(workspace.targets)} target(s)."
