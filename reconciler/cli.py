@@ -249,6 +249,11 @@ def show(plan_file: Path, as_json: bool, as_markdown: bool) -> None:
         click.echo(render_markdown(saved.plan, delete_verbs()), nl=False)
     else:
         _echo_plan(saved, as_json=False)
+        prints = saved.fingerprints
+        click.echo(
+            f"Saved plan of {', '.join(saved.targets)}, made from {len(prints.manifests)} file(s) and the live "
+            f"rules of {len(prints.live)} scope(s); `apply {plan_file}` refuses it once either changes."
+        )
 
 
 @main.command()

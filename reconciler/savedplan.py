@@ -18,10 +18,12 @@ from typing import Any
 
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.live import Sessions, fetch_live
+from reconciler.loader import manifest_files
 from reconciler.models import LiveScope, ScopeRef
 from reconciler.planning import PLAN_FORMAT_VERSION, Plan
 from reconciler.runner import Workspace, make_plan
 from reconciler.selection import with_scopes
+from reconciler.yamlsource import display_path
 
 STALE = "plan is stale, run plan again"
 
@@ -42,11 +44,11 @@ def live_digest(scope: LiveScope) -> str:
 
 def manifest_digests(workspace: Workspace) -> dict[str, str]:
     """The config and each manifest file that declares rules of the workspace's scopes, by project path."""
-    root = workspace.config.root_dir
-    files = {workspace.config.path.name: workspace.config.path}
-    for scope in workspace.desired.scopes.values():
-        for name in scope.files:
-            files[name] = root / name
+    config = workspace.config
+    wanted = {name for scope in workspace.desired.scopes.values() for name in scope.files}
+    # Manifests are named as the loader shows them; find each one's path the way the loader did.
+    paths = {display_path(path, config.root_dir): path for path in manifest_files(config.rules_dir)}
+    files = {config.path.name: config.path, **{name: paths[name] for name in wanted}}
     return {name: file_digest(path) for name, path in sorted(files.items())}
 
 

@@ -110,6 +110,7 @@ def test_show_renders_a_saved_plan_without_api_calls(project: Project) -> None:
 
     text = show()
     assert text.exit_code == 0 and "+ create" in text.output and "2 to create" in text.output
+    assert "made from 2 file(s) and the live rules of 1 scope(s)" in text.output
     as_json = json.loads(show("--json").stdout)
     assert as_json == json.loads(saved.read_text())
     markdown = show("--markdown").stdout

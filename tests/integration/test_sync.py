@@ -119,3 +119,13 @@ def test_targets_lists_names_and_matrices_without_credentials(project: Project) 
     assert matrix == {"include": [{"target": "primo-test"}, {"target": "vault-test"}, {"target": "onelogin-test"}]}
     shards = json.loads(project.run("targets", "--matrix", "--shards", "2").stdout)
     assert shards == {"include": [{"shard": "1/2"}, {"shard": "2/2"}]}
+
+
+def test_validate_without_credentials_for_forks(project: Project) -> None:
+    project.write("rules/primo.yaml", PRIMO)
+    project.env.clear()
+    assert project.run("validate").exit_code == 1
+    checked = project.run("validate", "--no-credentials")
+    assert checked.exit_code == 0 and "Valid: 1 rules" in checked.output
+    project.write("rules/primo.yaml", PRIMO.replace("type:", "kind:"))
+    assert project.run("validate", "--no-credentials").exit_code == 1  # manifests are still checked
