@@ -48,7 +48,9 @@ def drift(project: Project) -> None:
 def test_sync_finds_drift_made_in_the_console_and_says_when(project: Project) -> None:
     in_sync(project)
     drift(project)
+    primo_upsert(project, "primo-test", "MDM_ONLINE", ["OFFLINE_7_DAYS"])
     modified = project.tenant("vault-test").rules["ssnRead"]["modifiedDate"]
+    primo_modified = project.tenant("primo-test").rules["MDM_ONLINE"]["updatedAt"]
     markdown = project.root / "drift.md"
     writes = project.sandbox.stats.writes
 
@@ -59,7 +61,14 @@ def test_sync_finds_drift_made_in_the_console_and_says_when(project: Project) ->
     report = json.loads(project.run("sync", "--json").stdout)
     assert report["drift"] is True and report["repair"] is None
     assert report["drifted"] == [
-        {"target": "vault-test", "scope": "vizivault", "action": "update", "identity": "ssnRead", "modified": modified}
+        {
+            "target": "primo-test",
+            "scope": "primo",
+            "action": "update",
+            "identity": "MDM_ONLINE",
+            "modified": primo_modified,
+        },
+        {"target": "vault-test", "scope": "vizivault", "action": "update", "identity": "ssnRead", "modified": modified},
     ]
     text = markdown.read_text(encoding="utf-8")
     assert text.startswith("<!-- reconciler:drift -->") and f"(live rule last modified {modified})" in text
