@@ -155,7 +155,7 @@ def plan(
 
     async def run() -> ReviewedPlan:
         async with open_sessions(workspace) as sessions:
-            return await make_reviewed_plan(workspace, sessions, prune=prune)
+            return await make_reviewed_plan(workspace, sessions, prune=prune, shard=shard)
 
     reviewed = asyncio.run(run())
     result = reviewed.plan

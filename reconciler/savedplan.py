@@ -22,7 +22,7 @@ from reconciler.loader import manifest_files
 from reconciler.models import LiveScope, ScopeRef
 from reconciler.planning import PLAN_FORMAT_VERSION, Plan
 from reconciler.runner import Workspace, make_plan
-from reconciler.selection import with_scopes
+from reconciler.selection import Shard, shard_workspace
 from reconciler.yamlsource import display_path
 
 STALE = "plan is stale, run plan again"
@@ -72,11 +72,17 @@ class ReviewedPlan:
     plan: Plan
     targets: list[str]
     fingerprints: Fingerprints
+    shard: Shard | None = None
     # The live state the plan was made from (not saved): drift reports read modified dates from it.
     live: dict[ScopeRef, LiveScope | ApiError] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.plan.to_json(), "targets": self.targets, "fingerprints": self.fingerprints.to_json()}
+        return {
+            **self.plan.to_json(),
+            "targets": self.targets,
+            "shard": None if self.shard is None else str(self.shard),
+            "fingerprints": self.fingerprints.to_json(),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReviewedPlan:
@@ -88,7 +94,8 @@ class ReviewedPlan:
             )
         if "fingerprints" not in data or "targets" not in data:
             raise ReconcilerError("the file is a plan without fingerprints, so it cannot be checked: run plan again")
-        return cls(Plan.from_json(data), list(data["targets"]), Fingerprints.from_json(data["fingerprints"]))
+        shard = Shard.parse(data["shard"]) if data.get("shard") else None
+        return cls(Plan.from_json(data), list(data["targets"]), Fingerprints.from_json(data["fingerprints"]), shard)
 
     def refs(self) -> list[ScopeRef]:
         return [scope.ref for scope in self.plan.scopes]
@@ -113,21 +120,26 @@ def write_plan_file(reviewed: ReviewedPlan, path: Path) -> None:
     path.write_text(json.dumps(reviewed.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-async def make_reviewed_plan(workspace: Workspace, sessions: Sessions, *, prune: bool | None = None) -> ReviewedPlan:
-    """Read live state once, plan from it, and fingerprint what the plan was made from."""
+async def make_reviewed_plan(
+    workspace: Workspace, sessions: Sessions, *, prune: bool | None = None, shard: Shard | None = None
+) -> ReviewedPlan:
+    """Read live state once, plan from it, and fingerprint what the plan was made from.
+
+    `workspace` is already narrowed to `shard`; the shard is recorded so that apply narrows alike.
+    """
     live = await fetch_live(sessions, workspace.desired.scopes)
     plan = await make_plan(workspace, sessions, prune=prune, live=live)
     fingerprints = Fingerprints(
         manifest_digests(workspace),
         {str(ref): live_digest(state) for ref, state in sorted(live.items()) if isinstance(state, LiveScope)},
     )
-    return ReviewedPlan(plan, [t.name for t in workspace.targets], fingerprints, live)
+    return ReviewedPlan(plan, [t.name for t in workspace.targets], fingerprints, shard, live)
 
 
 def plan_workspace(workspace: Workspace, reviewed: ReviewedPlan) -> Workspace:
-    """The workspace narrowed to the scopes the plan covers (a plan may be one shard of a project)."""
-    covered = set(reviewed.refs())
-    return with_scopes(workspace, lambda ref: ref in covered)
+    """The workspace as the plan saw it: its targets, narrowed to its shard. A manifest declaring a
+    scope the plan does not cover is then a file the plan did not see, which makes it stale."""
+    return shard_workspace(workspace, reviewed.shard)
 
 
 def stale_manifests(reviewed: ReviewedPlan, workspace: Workspace) -> list[str]:

@@ -9,6 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
+from reconciler.models import ScopeRef
+from reconciler.selection import Shard
 from tests.conftest import Project
 from tests.integration.console import primo_upsert
 
@@ -81,6 +83,29 @@ def test_new_manifest_for_a_planned_target_makes_it_stale(project: Project) -> N
     project.write("rules/more.yaml", more)
     result = project.run("apply", str(saved), "--auto-approve")
     assert result.exit_code == 1 and "rules/more.yaml" in result.output
+
+
+def test_manifest_for_a_new_scope_makes_it_stale_and_shards_are_kept(project: Project) -> None:
+    project.tenant("onelogin-test").add_app(7, "App")
+    project.write("rules/app.yaml", APP_RULES)
+    project.write("rules/p.yaml", PRIMO_RULES)
+    whole = save_plan(project)
+    shard_files = []
+    for index in (1, 2):
+        out = project.root / f"shard{index}.json"
+        assert project.run("plan", "--shard", f"{index}/2", "--out", str(out)).exit_code == 0
+        shard_files.append(out)
+    assert [json.loads(f.read_text())["shard"] for f in shard_files] == ["1/2", "2/2"]
+    project.write("rules/app9.yaml", APP_RULES.replace("app: 7", "app: 9"))
+
+    result = project.run("apply", str(whole), "--auto-approve")
+    assert result.exit_code == 1 and "manifests changed since the plan was made: rules/app9.yaml" in result.output
+    # Only the shard app 9 falls in saw its manifests change; the other shard's plan still applies.
+    app9 = next(i for i in (1, 2) if Shard(i, 2).holds_scope(ScopeRef("onelogin-test", "app:9")))
+    stale = project.run("apply", str(shard_files[app9 - 1]), "--auto-approve")
+    assert stale.exit_code == 1 and "rules/app9.yaml" in stale.output
+    fresh = project.run("apply", str(shard_files[2 - app9]), "--auto-approve")
+    assert fresh.exit_code == 0, fresh.output
 
 
 def test_live_edit_after_the_plan_makes_it_stale(project: Project) -> None:
