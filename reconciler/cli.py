@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -70,11 +70,20 @@ target_option = click.option(
 prune_option = click.option(
     "--prune/--no-prune", default=None, help="Delete live rules no manifest mentions (overrides the target's prune)."
 )
+
+
+def _parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
+    try:
+        return None if value is None else Shard.parse(value)
+    except ReconcilerError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 shard_option = click.option(
     "--shard",
     type=str,
     default=None,
-    callback=lambda ctx, param, value: None if value is None else Shard.parse(value),
+    callback=_parse_shard,
     metavar="I/N",
     help="Cover only shard I of N: scopes (targets, OneLogin apps) split by a stable hash.",
 )
@@ -117,7 +126,7 @@ def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool) 
 
 def _echo_plan(reviewed: ReviewedPlan, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(reviewed.to_json(), indent=2, ensure_ascii=False))
+        click.echo(reviewed.dumps())
     else:
         click.echo(render_plan(reviewed.plan, delete_verbs()))
 
@@ -283,7 +292,7 @@ def sync(
     """
     workspace = shard_workspace(open_workspace(config_path, targets), shard)
     output = SyncOutput(as_json, markdown_out)
-    confirm = lambda: _confirm_or_refuse(auto_approve)  # noqa: E731 - asked only when there is drift
+    confirm = partial(_confirm_or_refuse, auto_approve)  # asked only when there is drift to repair
     sys.exit(asyncio.run(run_sync(workspace, prune=prune, repair=repair, confirm=confirm, output=output)))
 
 

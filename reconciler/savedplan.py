@@ -84,6 +84,9 @@ class ReviewedPlan:
             "fingerprints": self.fingerprints.to_json(),
         }
 
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, ensure_ascii=False)
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReviewedPlan:
         version = data.get("format_version")
@@ -117,7 +120,10 @@ def read_plan_file(path: Path) -> ReviewedPlan:
 
 
 def write_plan_file(reviewed: ReviewedPlan, path: Path) -> None:
-    path.write_text(json.dumps(reviewed.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        path.write_text(reviewed.dumps() + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ReconcilerError(f"{path}: cannot write the plan file ({exc.strerror})") from exc
 
 
 async def make_reviewed_plan(
