@@ -6,20 +6,31 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from reconciler.config import CONFIG_FILE
+from reconciler.config import CONFIG_FILE, load_config
 from reconciler.errors import InputError, ReconcilerError
 from reconciler.guards import blocking
 from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
+from reconciler.markdown import render_markdown
 from reconciler.providers import PROVIDERS
-from reconciler.rendering import plan_json, render_plan, render_report, report_json
+from reconciler.rendering import render_plan, render_report, report_json
 from reconciler.runner import Workspace, delete_verbs, make_plan, open_sessions, open_workspace, run_apply
+from reconciler.savedplan import (
+    ReviewedPlan,
+    check_fresh,
+    make_reviewed_plan,
+    plan_workspace,
+    read_plan_file,
+    write_plan_file,
+)
+from reconciler.selection import Shard, matrix, shard_workspace
+from reconciler.syncing import SyncOutput, run_sync
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,6 +71,34 @@ target_option = click.option(
 prune_option = click.option(
     "--prune/--no-prune", default=None, help="Delete live rules no manifest mentions (overrides the target's prune)."
 )
+force_option = click.option(
+    "--force", is_flag=True, help="Apply past the guards on mass changes and deleting all (never past protect)."
+)
+
+
+def _parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
+    try:
+        return None if value is None else Shard.parse(value)
+    except ReconcilerError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+shard_option = click.option(
+    "--shard",
+    type=str,
+    default=None,
+    callback=_parse_shard,
+    metavar="I/N",
+    help="Cover only shard I of N: scopes (targets, OneLogin apps) split by a stable hash.",
+)
+markdown_option = click.option(
+    "--markdown",
+    "markdown_out",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default=None,
+    metavar="FILE",
+    help="Also write the report as markdown (pull-request comment, job summary) to FILE; '-' is stdout.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,44 +113,70 @@ def main(ctx: click.Context, no_color: bool) -> None:
 @main.command()
 @config_option
 @target_option
+@click.option(
+    "--no-credentials",
+    is_flag=True,
+    help="Do not require the credentials' environment variables (e.g. a pull request from a fork).",
+)
 @reports_errors
-def validate(config_path: Path, targets: tuple[str, ...]) -> None:
+def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool) -> None:
     """Check config and manifests against each provider's model. Makes no API call."""
-    workspace = open_workspace(config_path, targets)
+    workspace = open_workspace(config_path, targets, check_env=not no_credentials)
     click.echo(
         f"Valid: {workspace.desired.rule_count()} rules in {len(workspace.desired.scopes)} scope(s) "
         f"for {len(workspace.targets)} target(s)."
     )
 
 
-def _echo_plan(plan: Any, as_json: bool) -> None:
+def _echo_plan(reviewed: ReviewedPlan, as_json: bool) -> None:
     if as_json:
-        click.echo(plan_json(plan))
+        click.echo(reviewed.dumps())
     else:
-        click.echo(render_plan(plan, delete_verbs()))
+        click.echo(render_plan(reviewed.plan, delete_verbs()))
 
 
 @main.command()
 @config_option
 @target_option
 @prune_option
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 1).")
+@shard_option
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 2).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Save the plan to this file, for `apply FILE` to apply exactly these changes.",
+)
+@markdown_option
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are, 1 on error."
 )
 @reports_errors
 def plan(
-    config_path: Path, targets: tuple[str, ...], prune: bool | None, as_json: bool, detailed_exitcode: bool
+    config_path: Path,
+    targets: tuple[str, ...],
+    prune: bool | None,
+    shard: Shard | None,
+    as_json: bool,
+    out_path: Path | None,
+    markdown_out: Any,
+    detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change, rule by rule and field by field."""
-    workspace = open_workspace(config_path, targets)
+    workspace = shard_workspace(open_workspace(config_path, targets), shard)
 
-    async def run() -> Any:
+    async def run() -> ReviewedPlan:
         async with open_sessions(workspace) as sessions:
-            return await make_plan(workspace, sessions, prune=prune)
+            return await make_reviewed_plan(workspace, sessions, prune=prune, shard=shard)
 
-    result = asyncio.run(run())
-    _echo_plan(result, as_json)
+    reviewed = asyncio.run(run())
+    result = reviewed.plan
+    _echo_plan(reviewed, as_json)
+    if out_path is not None:
+        write_plan_file(reviewed, out_path)
+    if markdown_out is not None:
+        markdown_out.write(render_markdown(result, delete_verbs()))
     if result.has_errors:
         sys.exit(EXIT_ERROR)
     if detailed_exitcode and result.has_changes:
@@ -127,10 +192,18 @@ def _confirm_or_refuse(auto_approve: bool) -> bool:
 
 
 async def _plan_and_apply(
-    workspace: Workspace, prune: bool | None, auto_approve: bool, as_json: bool, force: bool = False
+    workspace: Workspace,
+    prune: bool | None,
+    auto_approve: bool,
+    as_json: bool,
+    force: bool = False,
+    saved: ReviewedPlan | None = None,
 ) -> int:
     async with open_sessions(workspace) as sessions:
-        result = await make_plan(workspace, sessions, prune=prune)
+        if saved is None:
+            result = await make_plan(workspace, sessions, prune=prune)
+        else:
+            result = await check_fresh(saved, workspace, sessions)
         if not as_json:
             click.echo(render_plan(result, delete_verbs()))
         if blocking(result.refusals, force):
@@ -160,16 +233,102 @@ async def _plan_and_apply(
 @prune_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and the outcome of each change as JSON.")
-@click.option(
-    "--force", is_flag=True, help="Apply past the guards on mass changes and deleting all (never past protect)."
-)
+@force_option
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @reports_errors
 def apply(
-    config_path: Path, targets: tuple[str, ...], prune: bool | None, auto_approve: bool, as_json: bool, force: bool
+    config_path: Path,
+    targets: tuple[str, ...],
+    prune: bool | None,
+    auto_approve: bool,
+    as_json: bool,
+    force: bool,
+    plan_file: Path | None,
 ) -> None:
-    """Show the plan, ask, then make the live rules match the manifests."""
-    workspace = open_workspace(config_path, targets)
-    sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force)))
+    """Show the plan, ask, then make the live rules match the manifests.
+
+    With PLAN_FILE (from `plan --out`), apply exactly that plan's changes, refusing if the manifests or
+    the live rules changed since it was made.
+    """
+    if plan_file is None:
+        workspace = open_workspace(config_path, targets)
+        sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force)))
+    if targets or prune is not None:
+        raise ReconcilerError("a saved plan already fixes its targets and prune: give --target and --prune to plan")
+    saved = read_plan_file(plan_file)
+    workspace = plan_workspace(open_workspace(config_path, tuple(saved.targets)), saved)
+    sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force, saved)))
+
+
+@main.command()
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the saved plan as JSON.")
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print the saved plan as markdown.")
+@reports_errors
+def show(plan_file: Path, as_json: bool, as_markdown: bool) -> None:
+    """Show a plan saved by `plan --out`. Makes no API call."""
+    saved = read_plan_file(plan_file)
+    if as_json:
+        _echo_plan(saved, as_json=True)
+    elif as_markdown:
+        click.echo(render_markdown(saved.plan, delete_verbs()), nl=False)
+    else:
+        _echo_plan(saved, as_json=False)
+        prints = saved.fingerprints
+        click.echo(
+            f"Saved plan of {', '.join(saved.targets)}, made from {len(prints.manifests)} file(s) and the live "
+            f"rules of {len(prints.live)} scope(s); `apply {plan_file}` refuses it once either changes."
+        )
+
+
+@main.command()
+@config_option
+@target_option
+@prune_option
+@shard_option
+@click.option("--repair", is_flag=True, help="Apply the changes that bring live rules back to the manifests.")
+@force_option
+@click.option("--auto-approve", is_flag=True, help="Repair without asking (for CI).")
+@click.option("--json", "as_json", is_flag=True, help="Print the drift report as JSON.")
+@markdown_option
+@reports_errors
+def sync(
+    config_path: Path,
+    targets: tuple[str, ...],
+    prune: bool | None,
+    shard: Shard | None,
+    repair: bool,
+    force: bool,
+    auto_approve: bool,
+    as_json: bool,
+    markdown_out: Any,
+) -> None:
+    """Check every target for drift from the manifests (for scheduled jobs); --repair fixes it.
+
+    Exits 0 when live rules match the manifests (or every drift was repaired), 2 when drift was found
+    and left, 1 on error.
+    """
+    workspace = shard_workspace(open_workspace(config_path, targets), shard)
+    output = SyncOutput(as_json, markdown_out)
+    confirm = partial(_confirm_or_refuse, auto_approve)  # asked only when there is drift to repair
+    sys.exit(asyncio.run(run_sync(workspace, prune=prune, repair=repair, force=force, confirm=confirm, output=output)))
+
+
+@main.command("targets")
+@config_option
+@click.option("--matrix", "as_matrix", is_flag=True, help="Print a GitHub Actions matrix (JSON) instead of names.")
+@click.option("--shards", type=click.IntRange(1, 256), default=None, help="With --matrix: one job per shard I/N.")
+@reports_errors
+def targets_command(config_path: Path, as_matrix: bool, shards: int | None) -> None:
+    """List the configured targets, one per line, or as a matrix for CI jobs. Makes no API call."""
+    names = list(load_config(config_path).targets)
+    if as_matrix:
+        click.echo(json.dumps(matrix(names, shards), separators=(",", ":")))
+    elif shards is not None:
+        raise ReconcilerError("--shards needs --matrix")
+    else:
+        for name in names:
+            click.echo(name)
 
 
 @main.command("import")

@@ -39,6 +39,8 @@ class LiveRule:
     ref: dict[str, Any]
     # A rule that exists in the deleted form (Primo: alerts disabled) counts as absent when unmanaged.
     tombstone: bool = False
+    # When the API says the rule last changed (its own timestamp text), for drift reports; None if it doesn't.
+    modified: str | None = None
 
 
 @dataclass

@@ -10,7 +10,8 @@ from reconciler.errors import ApiError
 from reconciler.models import DesiredScope, LiveRule, LiveScope, ScopeRef
 from reconciler.providers.base import Provider
 
-PLAN_FORMAT_VERSION = 1
+# 2: plans carry the targets they cover and fingerprints of the manifests and live rules they saw.
+PLAN_FORMAT_VERSION = 2
 ACTIONS = ("create", "update", "delete", "reorder")
 
 

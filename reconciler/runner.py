@@ -12,11 +12,11 @@ import httpx
 
 from reconciler.applying import ApplyReport, ProgressHook, apply_plan
 from reconciler.config import Config, Target, load_config
-from reconciler.errors import InputError
+from reconciler.errors import ApiError, InputError
 from reconciler.guards import check_guards
 from reconciler.live import Sessions, fetch_live
 from reconciler.loader import load_desired
-from reconciler.models import DesiredState
+from reconciler.models import DesiredState, LiveScope, ScopeRef
 from reconciler.planning import Plan, build_plan
 from reconciler.providers import PROVIDERS
 
@@ -52,8 +52,16 @@ def open_sessions(workspace: Workspace, transport: httpx.AsyncBaseTransport | No
     return Sessions([t for t in workspace.targets if t.name in with_manifests], transport)
 
 
-async def make_plan(workspace: Workspace, sessions: Sessions, *, prune: bool | None = None) -> Plan:
-    live = await fetch_live(sessions, workspace.desired.scopes)
+async def make_plan(
+    workspace: Workspace,
+    sessions: Sessions,
+    *,
+    prune: bool | None = None,
+    live: dict[ScopeRef, LiveScope | ApiError] | None = None,
+) -> Plan:
+    """The plan of every desired scope; `live` is read here unless the caller already read it."""
+    if live is None:
+        live = await fetch_live(sessions, workspace.desired.scopes)
     providers = {t.name: PROVIDERS[t.provider] for t in workspace.targets}
     plan = build_plan(list(workspace.desired.scopes.values()), live, providers, workspace.prune_for(prune))
     plan.refusals = check_guards(plan, live, workspace.desired, workspace.targets, providers)

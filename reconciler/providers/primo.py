@@ -164,6 +164,7 @@ class PrimoProvider(Provider):
                         body={"type": item["type"], "nonCompliantStatus": item.get("nonCompliantStatus") or []},
                         ref={"id": item.get("id"), "type": item["type"]},
                         tombstone=not item.get("nonCompliantStatus"),
+                        modified=item.get("updatedAt"),
                     )
                 )
             if page >= int(answer.get("pagination", {}).get("totalPages", 1)):

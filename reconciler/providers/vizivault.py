@@ -251,7 +251,12 @@ class ViziVaultProvider(Provider):
     async def fetch(self, scope: str) -> list[LiveRule]:
         answer = await self.client.get_json("/rules")
         return [
-            LiveRule(identity=str(rule["key"]), body=rule, ref={"key": rule["key"], "name": rule["name"]})
+            LiveRule(
+                identity=str(rule["key"]),
+                body=rule,
+                ref={"key": rule["key"], "name": rule["name"]},
+                modified=rule.get("modifiedDate"),
+            )
             for rule in answer["data"]
         ]
 

@@ -185,6 +185,6 @@ def test_plan_json_round_trip() -> None:
     live = LiveScope(APP, [ol_live(1, 1, ol_rule("b")), ol_live(2, 2, ol_rule("a"))])
     plan = build_plan([want], {APP: live}, {"onelogin-prod": OneLoginProvider}, {"onelogin-prod": False})
     data = plan.to_json()
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["summary"]["update"] == 1 and data["summary"]["reorder"] == 1
     assert Plan.from_json(data).to_json() == data

@@ -1,0 +1,127 @@
+"""`reconciler sync`: the scheduled drift check. Plan every target; what the plan would change is drift
+(someone edited a rule in the vendor's console); with `--repair`, apply to bring live back.
+
+Exit codes: 0 no drift (or every drift repaired), 2 drift found and left, 1 an error (a scope that
+could not be read, a failed repair, a refused confirmation).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+import click
+
+from reconciler.applying import ApplyReport
+from reconciler.guards import blocking
+from reconciler.markdown import fenced, render_markdown
+from reconciler.models import LiveScope, ScopeRef
+from reconciler.rendering import render_plan, render_report, report_json, value_text
+from reconciler.runner import Workspace, delete_verbs, open_sessions, run_apply
+from reconciler.savedplan import ReviewedPlan, make_reviewed_plan
+
+EXIT_OK, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
+# Changes to a rule that is live: its last-modified date says when the live side moved.
+LIVE_RULE_ACTIONS = ("update", "delete")
+
+
+@dataclass(frozen=True)
+class Drifted:
+    """A live rule that differs from its manifest, with when the API says it last changed."""
+
+    ref: ScopeRef
+    label: str
+    action: str
+    identity: str
+    modified: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.ref.target,
+            "scope": self.ref.scope,
+            "action": self.action,
+            "identity": self.identity,
+            "modified": self.modified,
+        }
+
+
+def drifted_rules(reviewed: ReviewedPlan) -> list[Drifted]:
+    out = []
+    for scope in reviewed.plan.scopes:
+        live = reviewed.live.get(scope.ref)
+        dates = {r.identity: r.modified for r in live.rules} if isinstance(live, LiveScope) else {}
+        for change in scope.changes:
+            modified = dates.get(change.identity) if change.action in LIVE_RULE_ACTIONS else None
+            out.append(Drifted(scope.ref, f"{scope.target} · {scope.label}", change.action, change.identity, modified))
+    return out
+
+
+def modified_text(drifted: list[Drifted]) -> str:
+    dated = [d for d in drifted if d.modified]
+    if not dated:
+        return ""
+    lines = ["Last modified, as the APIs report it (none of them says by whom):"]
+    lines += [f"  {d.label}: {value_text(d.identity)} at {d.modified}" for d in dated]
+    return "\n\n" + "\n".join(lines)
+
+
+@dataclass
+class SyncOutput:
+    as_json: bool = False
+    markdown: IO[str] | None = None
+
+
+def _markdown(reviewed: ReviewedPlan, drifted: list[Drifted], report: ApplyReport | None) -> str:
+    dates = {(d.ref, d.identity): d.modified for d in drifted if d.modified}
+    text = render_markdown(reviewed.plan, delete_verbs(), title="reconciler drift", kind="drift", modified=dates)
+    if report is not None:
+        text += "\n**Repair**\n\n" + fenced(click.unstyle(render_report(report)).splitlines(), "text") + "\n"
+    return text
+
+
+async def run_sync(
+    workspace: Workspace,
+    *,
+    prune: bool | None,
+    repair: bool,
+    force: bool = False,
+    confirm: Callable[[], bool],
+    output: SyncOutput,
+) -> int:
+    async with open_sessions(workspace) as sessions:
+        reviewed = await make_reviewed_plan(workspace, sessions, prune=prune)
+        plan = reviewed.plan
+        drifted = drifted_rules(reviewed)
+        if not output.as_json:
+            click.echo(render_plan(plan, delete_verbs()) + modified_text(drifted))
+            if plan.has_changes:
+                click.echo(f"\nDrift: {len(drifted)} change(s) would bring live rules back to the manifests.")
+        report: ApplyReport | None = None
+        refused = blocking(plan.refusals, force) if repair else []
+        if refused and not output.as_json:
+            click.echo("Repair refused by a safety guard (see above); nothing was changed.", err=True)
+        if repair and plan.has_changes and not refused:
+            if confirm():
+                report = await run_apply(plan, sessions)
+                if not output.as_json:
+                    click.echo("")
+                    click.echo(render_report(report))
+            elif not output.as_json:
+                click.echo("Repair cancelled; nothing was changed.")
+    if output.as_json:
+        document = {
+            "drift": plan.has_changes,
+            "drifted": [d.to_json() for d in drifted],
+            "plan": reviewed.to_json(),
+            "repair": None if report is None else report_json(report),
+        }
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    if output.markdown is not None:
+        output.markdown.write(_markdown(reviewed, drifted, report))
+    if plan.has_errors or refused or (report is not None and not report.ok):
+        return EXIT_ERROR
+    if plan.has_changes and report is None:
+        return EXIT_DRIFT
+    return EXIT_OK

@@ -1,0 +1,98 @@
+"""The markdown plan (pull-request comment, job summary) of a fixed sandbox estate, checked against a
+stored expected file. Set RECONCILER_UPDATE_EXPECTED=1 to rewrite the file after a deliberate change."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tests.conftest import Project
+
+EXPECTED = Path(__file__).parent / "expected" / "plan.md"
+
+PRIMO = """\
+target: primo-test
+rules:
+  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE]}
+  - {type: MDM_ENROLLMENT, nonCompliantStatus: [PENDING, MDM_OFF]}
+"""
+VAULT = """\
+target: vault-test
+rules:
+  - key: ssnRead
+    name: "Alert when an SSN is read | audit <b>"
+    type: activity
+    constraint: {type: eventType, eventTypes: [READ]}
+    action: {type: alert, alertLevel: WARNING, message: "An SSN was read ``` twice"}
+"""
+APP = """\
+target: onelogin-test
+app: 7
+rules:
+  - name: first
+    conditions: [{source: has_role, operator: ri, value: "340475"}]
+    actions: [{action: set_role, value: ["340476"]}]
+  - name: second
+    conditions: [{source: department, operator: "=", value: Sales}]
+    actions: [{action: set_status, value: ["1"]}]
+"""
+MISSING_APP = """\
+target: onelogin-test
+app: 9
+rules:
+  - name: only
+    actions: [{action: set_status, value: ["1"]}]
+"""
+
+
+def seed(project: Project) -> None:
+    """One estate with every kind of change, an unmanaged rule and a scope that cannot be read."""
+    project.tenant("primo-test").upsert_rule("MDM_ONLINE", ["OFFLINE_7_DAYS"])
+    project.tenant("vault-test").upsert_rule(
+        {
+            "key": "ssnRead",
+            "name": "Alert when an SSN is read | audit <b>",
+            "type": "activity",
+            "constraint": {"type": "eventType", "eventTypes": ["READ", "UPDATE"]},
+            "action": {"type": "alert", "alertLevel": "INFO", "message": "An SSN was read"},
+        }
+    )
+    project.tenant("vault-test").upsert_rule(
+        {
+            "key": "manual",
+            "name": "Made in the console",
+            "type": "data",
+            "constraint": {"type": "tag", "operator": "any", "tags": ["X"]},
+            "action": {"type": "alert", "alertLevel": "INFO", "message": "x"},
+        }
+    )
+    onelogin = project.tenant("onelogin-test")
+    onelogin.add_app(7, "Salesforce")
+    for name in ("second", "first"):
+        onelogin.add_rule(
+            7,
+            {
+                "name": name,
+                "match": "all",
+                "enabled": True,
+                "conditions": [{"source": "department", "operator": "=", "value": "Sales"}],
+                "actions": [{"action": "set_status", "value": ["1"]}],
+            },
+        )
+    project.write("rules/primo.yaml", PRIMO)
+    project.write("rules/vault.yaml", VAULT)
+    project.write("rules/app.yaml", APP)
+    project.write("rules/missing.yaml", MISSING_APP)
+
+
+def test_markdown_plan_matches_the_expected_file(project: Project) -> None:
+    seed(project)
+    out = project.root / "plan.md"
+    result = project.run("plan", "--markdown", str(out))
+    assert result.exit_code == 1, result.output  # app 9 cannot be read
+    text = out.read_text(encoding="utf-8")
+    if os.environ.get("RECONCILER_UPDATE_EXPECTED"):
+        EXPECTED.write_text(text, encoding="utf-8")
+    assert text == EXPECTED.read_text(encoding="utf-8")
+    for secret in project.env.values():
+        assert secret not in text
