@@ -116,3 +116,20 @@ def test_a_rule_marked_protect_is_never_disabled(project: Project) -> None:
     assert refused.exit_code == 1
     assert 'would disable "keep"' in refused.output and "protect: true at " in refused.output
     assert tenant.rules(8)[0]["enabled"] is True
+
+
+def test_saved_plans_and_drift_repair_meet_the_same_guards(project: Project) -> None:
+    primo = project.tenant("primo-test")
+    primo.upsert_rule("MDM_ONLINE", ["OFFLINE"])
+    primo.upsert_rule("MDM_CONTROL_WIFI", ["FAILED"])
+    project.write("rules/p.yaml", "target: primo-test\nrules: []\n")
+
+    assert project.run("plan", "--prune", "--out", "plan.json").exit_code == 0
+    refused = project.run("apply", "--auto-approve", "plan.json")
+    assert refused.exit_code == 1 and "delete_all" in refused.output
+    repair = project.run("sync", "--prune", "--repair", "--auto-approve")
+    assert repair.exit_code == 1 and "Repair refused by a safety guard" in repair.output
+    assert project.sandbox.stats.writes == 0
+
+    assert project.run("apply", "--auto-approve", "--force", "plan.json").exit_code == 0
+    assert all(rule["nonCompliantStatus"] == [] for rule in primo.rules.values())
