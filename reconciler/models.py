@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,11 @@ class DesiredRule:
     body: dict[str, Any]
     location: Location
     protect: bool = False
+    # Where a field of the rule is in its manifest, by its path in `body` (for checks after loading).
+    locate: Callable[[Sequence[str | int]], Location] | None = field(default=None, compare=False, repr=False)
+
+    def field_location(self, path: Sequence[str | int]) -> Location:
+        return self.locate(path) if self.locate else self.location
 
 
 @dataclass

@@ -38,12 +38,17 @@ def known_field_names(model: type[BaseModel]) -> frozenset[str]:
 
 def suggest(word: str, vocabulary: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix, or nothing when no name is close."""
-    matches = difflib.get_close_matches(word, sorted(vocabulary), n=1, cutoff=0.6)
+    names = sorted(vocabulary)
+    lowered = word.lower()
+    # A name the word starts with (or that starts with the word) is the likeliest: 'geolocation' -> 'geo'.
+    prefixes = [n for n in names if len(n) >= 3 and (lowered.startswith(n.lower()) or n.lower().startswith(lowered))]
+    matches = sorted(prefixes, key=len, reverse=True)[:1] or difflib.get_close_matches(word, names, n=1, cutoff=0.6)
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 
 
-def _yaml_path(loc: Sequence[str | int], data: Any) -> list[str | int]:
+def _yaml_path(loc: Sequence[str | int], data: Any, kind: str = "missing") -> list[str | int]:
     """pydantic's error path as a path in the YAML data: union branch names are not keys, so drop them."""
+    names_a_field = kind in ("missing", "extra_forbidden")  # else a trailing unknown name is a union branch
     path: list[str | int] = []
     node = data
     for step in loc:
@@ -51,7 +56,7 @@ def _yaml_path(loc: Sequence[str | int], data: Any) -> list[str | int]:
             isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
         ):
             node = node[step]
-        elif isinstance(step, str) and (isinstance(node, dict) and step not in node) and step == loc[-1]:
+        elif names_a_field and isinstance(node, dict) and step not in node and step == loc[-1]:
             pass  # a missing or unknown field: keep the name, it is what the user must see
         else:
             continue
@@ -67,6 +72,13 @@ def _message(error: Any, vocabulary: Iterable[str]) -> str:
         return f"unknown field {name!r}{suggest(name, vocabulary)}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "union_tag_invalid":
+        ctx = error["ctx"]
+        tags = re.findall(r"'([^']*)'", ctx["expected_tags"])
+        hint = suggest(str(ctx["tag"]), tags) or f"; expected one of {', '.join(tags)}"
+        return f"{ctx['tag']!r} is not a known type{hint}"
+    if kind == "union_tag_not_found":
+        return f"required field {error['ctx']['discriminator']} is missing"
     if kind in ("literal_error", "enum"):
         expected = error.get("ctx", {}).get("expected", "")
         choices = re.findall(r"'([^']*)'", expected)
@@ -95,7 +107,9 @@ def validate_model(
         problems = []
         vocabulary = known_field_names(model)
         for error in exc.errors():
-            loc = _yaml_path(error["loc"], data)
+            loc = _yaml_path(error["loc"], data, error["type"])
+            if error["type"] == "union_tag_invalid":
+                loc.append(error["ctx"]["discriminator"].strip("'"))  # point at the wrong type itself
             if error["type"] == "missing" or (loc and loc[-1] not in _keys_at(data, loc[:-1])):
                 where = node_location(root, [*base, *loc[:-1]], file)
             else:

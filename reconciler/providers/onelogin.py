@@ -38,7 +38,7 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str = Field(min_length=1)
     operator: str = Field(min_length=1)
-    value: str | None = None
+    value: str  # the API refuses a condition without one ("Invalid condition value: None")
 
     _value_is_string = field_validator("value", mode="before")(classmethod(lambda cls, v: _as_string(v)))
 
