@@ -17,6 +17,7 @@ from reconciler.errors import InputError, ReconcilerError
 from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
 from reconciler.providers import PROVIDERS
+from reconciler.remote import check_remote
 from reconciler.rendering import plan_json, render_plan, render_report, report_json
 from reconciler.runner import Workspace, delete_verbs, make_plan, open_sessions, open_workspace, run_apply
 
@@ -35,7 +36,7 @@ def reports_errors(func: F) -> F:
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(f"error: {problem}", err=True)
-            click.echo(f"{len(exc.problems)} problem(s) found; nothing was sent to any API.", err=True)
+            click.echo(f"{len(exc.problems)} problem(s) found; nothing was changed in any tenant.", err=True)
             sys.exit(EXIT_ERROR)
         except ReconcilerError as exc:
             click.echo(f"error: {exc}", err=True)
@@ -73,10 +74,13 @@ def main(ctx: click.Context, no_color: bool) -> None:
 @main.command()
 @config_option
 @target_option
+@click.option("--remote", is_flag=True, help="Also check against each tenant's own catalogs (read-only API calls).")
 @reports_errors
-def validate(config_path: Path, targets: tuple[str, ...]) -> None:
-    """Check config and manifests against each provider's model. Makes no API call."""
+def validate(config_path: Path, targets: tuple[str, ...], remote: bool) -> None:
+    """Check config and manifests against each provider's rules. Makes no API call unless --remote."""
     workspace = open_workspace(config_path, targets)
+    if remote:
+        asyncio.run(check_remote(workspace))
     click.echo(
         f"Valid: {workspace.desired.rule_count()} rules in {len(workspace.desired.scopes)} scope(s) "
         f"for {len(workspace.targets)} target(s)."

@@ -132,7 +132,15 @@ def _load_file(path: Path, config: Config, selected: set[str], state: DesiredSta
             if target_name in selected:
                 ref = ScopeRef(target_name, scope)
                 state.scope(ref).rules.append(
-                    DesiredRule(ref, provider.identity(body), body, location, protect=protect, locate=locate)
+                    DesiredRule(
+                        ref,
+                        provider.identity(body),
+                        body,
+                        location,
+                        protect=protect,
+                        locate=locate,
+                        manifest_path=tuple(base),
+                    )
                 )
 
 
