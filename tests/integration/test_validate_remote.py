@@ -47,7 +47,8 @@ def test_what_the_app_does_not_support_is_located(project: Project) -> None:
     result = project.run("validate", "--remote")
     assert result.exit_code == 1
     expected = [
-        "rules/app.yaml:6:18 rules[0].conditions[0].source: app 7 has no condition 'has_rol' (did you mean 'has_role'?)",
+        "rules/app.yaml:6:18 rules[0].conditions[0].source: app 7 has no condition 'has_rol' "
+        "(did you mean 'has_role'?)",
         "rules/app.yaml:11:36 rules[1].conditions[0].operator: '>' is not an operator of condition 'status'; "
         "expected one of '=', '!='",
         "rules/app.yaml:11:48 rules[1].conditions[0].value: 'Active' is not a value of condition 'status' "
