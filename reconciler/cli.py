@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.config import CONFIG_FILE
+from reconciler.config import CONFIG_FILE, load_config
 from reconciler.errors import InputError, ReconcilerError
 from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
@@ -20,6 +20,7 @@ from reconciler.providers import PROVIDERS
 from reconciler.remote import check_remote
 from reconciler.rendering import plan_json, render_plan, render_report, report_json
 from reconciler.runner import Workspace, delete_verbs, make_plan, open_sessions, open_workspace, run_apply
+from reconciler.schema import manifest_schema_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,6 +86,19 @@ def validate(config_path: Path, targets: tuple[str, ...], remote: bool) -> None:
         f"Valid: {workspace.desired.rule_count()} rules in {len(workspace.desired.scopes)} scope(s) "
         f"for {len(workspace.targets)} target(s)."
     )
+
+
+@main.command()
+@config_option
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the schema to this file.")
+@reports_errors
+def schema(config_path: Path, out: Path | None) -> None:
+    """Print the JSON Schema of manifests (for editors); target names come from the config when there is one."""
+    text = manifest_schema_json(load_config(config_path) if config_path.exists() else None)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 def _echo_plan(plan: Any, as_json: bool) -> None:
