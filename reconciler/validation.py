@@ -51,17 +51,36 @@ def _yaml_path(loc: Sequence[str | int], data: Any, kind: str = "missing") -> li
     names_a_field = kind in ("missing", "extra_forbidden")  # else a trailing unknown name is a union branch
     path: list[str | int] = []
     node = data
-    for step in loc:
+    for index, step in enumerate(loc):
         if (isinstance(node, dict) and step in node) or (
             isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
         ):
             node = node[step]
-        elif names_a_field and isinstance(node, dict) and step not in node and step == loc[-1]:
+        elif names_a_field and isinstance(node, dict) and step not in node and index == len(loc) - 1:
             pass  # a missing or unknown field: keep the name, it is what the user must see
         else:
             continue
         path.append(step)
     return path
+
+
+# pydantic's wording for a wrong kind of value, in the words people use for YAML.
+PLAIN_MESSAGES = {
+    "dict_type": "must be a mapping of fields",
+    "model_type": "must be a mapping of fields",
+    "model_attributes_type": "must be a mapping of fields",
+    "list_type": "must be a list",
+    "string_type": "must be a text string",
+    "string_too_short": "must not be empty",
+    "too_short": "must not be empty",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+}
 
 
 def _message(error: Any, vocabulary: Iterable[str]) -> str:
@@ -79,6 +98,8 @@ def _message(error: Any, vocabulary: Iterable[str]) -> str:
         return f"{ctx['tag']!r} is not a known type{hint}"
     if kind == "union_tag_not_found":
         return f"required field {error['ctx']['discriminator']} is missing"
+    if value is None and "input" in error and kind != "value_error":
+        return "is empty (null); give a value"
     if kind in ("literal_error", "enum"):
         expected = error.get("ctx", {}).get("expected", "")
         choices = re.findall(r"'([^']*)'", expected)
@@ -88,7 +109,13 @@ def _message(error: Any, vocabulary: Iterable[str]) -> str:
         return f"{value!r} is not allowed; expected {expected}"
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
-    return str(error["msg"])
+    if kind in PLAIN_MESSAGES:
+        return PLAIN_MESSAGES[kind]
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} does not match the pattern {error['ctx']['pattern']}"
+    message = str(error["msg"]).replace("Input should be", "must be", 1)
+    scalar = isinstance(value, str | int | float | bool)
+    return f"{message} (got {value!r})" if scalar and message.startswith("must be") else message
 
 
 def validate_model(

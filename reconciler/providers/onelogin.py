@@ -68,7 +68,7 @@ class OneLoginRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
     match: Literal["all", "any"] = "all"
-    enabled: bool = True
+    enabled: bool = Field(default=True, strict=True)  # the API refuses "yes" or 1
     conditions: list[Condition] = Field(default_factory=list)
     actions: list[Action] = Field(min_length=1)
 
