@@ -154,13 +154,8 @@ def _check_identities(state: DesiredState, config: Config, problems: list[Proble
         for rule in scope.rules:
             first = seen.setdefault(rule.identity, rule)
             if first is not rule:
-                problems.append(
-                    Problem(
-                        rule.location,
-                        "",
-                        f"duplicate rule {rule.identity!r} in {scope.ref}: already defined at {first.location}",
-                    )
-                )
+                message = f"duplicate rule {rule.identity!r} in {scope.ref}: already defined at {first.location}"
+                problems.append(rule.problem((), message))
         provider = PROVIDERS[config.targets[scope.ref.target].provider]
         problems.extend(provider.check_scope(scope.rules))
 

@@ -237,3 +237,24 @@ def test_the_sandbox_refuses_it_as_the_vendor_does(clients: dict[str, httpx.Clie
         assert {"field": field, "message": [message]} in answer["errors"]
     else:
         assert answer["message"] == case.api
+
+
+DUPLICATES = {
+    "primo": ("rules:\n  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE]}\n", "MDM_ONLINE", "primo-test/primo"),
+    "vizivault": (f"rules:\n  - {vault()}\n", "k", "vault-test/vizivault"),
+    "onelogin": (f"app: {APP}\nrules:\n  - {onelogin('actions: [%s]' % OK_ACT)}\n", "r", f"onelogin-test/app:{APP}"),
+}
+
+
+@pytest.mark.parametrize("provider", sorted(DUPLICATES))
+def test_a_rule_identity_given_in_two_files_is_located_in_both(project: Project, provider: str) -> None:
+    body, identity, scope = DUPLICATES[provider]
+    for name in ("a", "b"):
+        project.write(f"rules/dup/{name}.yaml", f"target: {TARGETS[provider]}\n{body}")
+    project.write("rules/bad.yaml", "")
+    result = project.run("validate")
+    line = 3 if provider == "onelogin" else 2
+    expected = f"rules/dup/b.yaml:{line + 1}:5 rules[0]: duplicate rule {identity!r} in {scope}: already defined at "
+    assert f"error: {expected}rules/dup/a.yaml:{line + 1}:5" in result.output, result.output
+    for name in ("a", "b"):
+        (project.root / f"rules/dup/{name}.yaml").unlink()
