@@ -66,7 +66,7 @@ class Action(BaseModel):
 
 class OneLoginRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=r"\S")  # the API refuses a blank name
     match: Literal["all", "any"] = "all"
     enabled: bool = Field(default=True, strict=True)  # the API refuses "yes" or 1
     conditions: list[Condition] = Field(default_factory=list)

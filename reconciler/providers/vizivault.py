@@ -17,8 +17,9 @@ from urllib.parse import quote
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.apiclient import Authenticator, BearerKey
+from reconciler.errors import Problem
 from reconciler.isocodes import is_country, is_subdivision, suggest_country, suggest_subdivision
-from reconciler.models import LiveRule
+from reconciler.models import DesiredRule, LiveRule
 from reconciler.providers.base import Provider
 
 ListOperator = Literal["any", "none"]
@@ -314,6 +315,18 @@ class ViziVaultProvider(Provider):
                     walk(child, (*path, "constraints", index))
 
         walk(body["constraint"], ("constraint",))
+        return problems
+
+    @classmethod
+    def check_scope(cls, rules: list[DesiredRule]) -> list[Problem]:
+        """Names must be unique too: GET and DELETE address a rule by name, and the API refuses a clash."""
+        first_by_name: dict[str, DesiredRule] = {}
+        problems = []
+        for rule in rules:
+            first = first_by_name.setdefault(rule.body["name"], rule)
+            if first is not rule and first.identity != rule.identity:
+                message = f"name {rule.body['name']!r} is already used by rule {first.identity!r} at {first.location}"
+                problems.append(rule.problem(("name",), message))
         return problems
 
     @classmethod

@@ -258,3 +258,31 @@ def test_a_rule_identity_given_in_two_files_is_located_in_both(project: Project,
     assert f"error: {expected}rules/dup/a.yaml:{line + 1}:5" in result.output, result.output
     for name in ("a", "b"):
         (project.root / f"rules/dup/{name}.yaml").unlink()
+
+
+def test_two_vault_rules_may_not_share_a_name(project: Project, clients: dict[str, httpx.Client]) -> None:
+    rules = [vault(), vault().replace("key: k", "key: k2")]
+    project.write("rules/bad.yaml", "target: vault-test\nrules:\n" + "".join(f"  - {r}\n" for r in rules))
+    result = project.run("validate")
+    assert "error: rules/bad.yaml:4:21 rules[1].name: name 'n' is already used by rule 'k' at rules/bad.yaml:3:5" in (
+        result.output
+    )
+    assert result.exit_code == 1
+    vault_client = clients["vizivault"]
+    first, second = (YAML(typ="safe").load(r) for r in rules)
+    assert vault_client.post("/rules", json=first).status_code == 200
+    refused = vault_client.post("/rules", json=second)
+    assert (refused.status_code, refused.json()["message"]) == (400, "Rule name is already used by another rule")
+    assert vault_client.delete("/rules/n").status_code == 200
+
+
+def test_a_blank_onelogin_name_is_refused_as_the_api_does(project: Project, clients: dict[str, httpx.Client]) -> None:
+    rule = onelogin("!name: '  ', actions: [%s]" % OK_ACT)
+    project.write("rules/bad.yaml", f"target: onelogin-test\napp: {APP}\nrules:\n  - {rule}\n")
+    result = project.run("validate")
+    assert "error: rules/bad.yaml:4:12 rules[0].name: '  ' does not match the pattern \\S" in result.output
+    answer = clients["onelogin"].post(
+        f"/api/2/apps/{APP}/rules", json={**ONELOGIN_DEFAULTS, **YAML(typ="safe").load(rule)}
+    )
+    assert answer.status_code == 422
+    assert {"field": "name", "message": ["Must be a non-empty string"]} in answer.json()["errors"]
