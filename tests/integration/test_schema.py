@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from reconciler.cli import main
+from reconciler.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -67,3 +69,16 @@ def test_without_a_config_any_target_name_is_accepted(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["schema", "--config", str(tmp_path / "absent.yaml"), "--out", str(out)])
     assert result.exit_code == 0
     assert json.loads(out.read_text(encoding="utf-8")) == schema
+
+
+def test_the_example_project_validates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    shutil.copy(REPO / "reconciler.yaml", tmp_path / "reconciler.yaml")
+    config = load_config(tmp_path / "reconciler.yaml")
+    for target in config.targets.values():
+        for ref in [*target.spec.credentials.values(), target.spec.url]:
+            if hasattr(ref, "env"):
+                monkeypatch.setenv(ref.env, "https://example.invalid")
+    result = CliRunner().invoke(main, ["validate", "--config", str(tmp_path / "reconciler.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Valid: ")
