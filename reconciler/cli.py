@@ -19,6 +19,7 @@ from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
 from reconciler.markdown import render_markdown
 from reconciler.providers import PROVIDERS
+from reconciler.remote import check_remote
 from reconciler.rendering import render_plan, render_report, report_json
 from reconciler.runner import Workspace, delete_verbs, make_plan, open_sessions, open_workspace, run_apply
 from reconciler.savedplan import (
@@ -29,6 +30,7 @@ from reconciler.savedplan import (
     read_plan_file,
     write_plan_file,
 )
+from reconciler.schema import manifest_schema_json
 from reconciler.selection import Shard, matrix, shard_workspace
 from reconciler.syncing import SyncOutput, run_sync
 
@@ -47,7 +49,7 @@ def reports_errors(func: F) -> F:
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(f"error: {problem}", err=True)
-            click.echo(f"{len(exc.problems)} problem(s) found; nothing was sent to any API.", err=True)
+            click.echo(f"{len(exc.problems)} problem(s) found; nothing was changed in any tenant.", err=True)
             sys.exit(EXIT_ERROR)
         except ReconcilerError as exc:
             click.echo(f"error: {exc}", err=True)
@@ -118,14 +120,32 @@ def main(ctx: click.Context, no_color: bool) -> None:
     is_flag=True,
     help="Do not require the credentials' environment variables (e.g. a pull request from a fork).",
 )
+@click.option("--remote", is_flag=True, help="Also check against each tenant's own catalogs (read-only API calls).")
 @reports_errors
-def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool) -> None:
-    """Check config and manifests against each provider's model. Makes no API call."""
+def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool, remote: bool) -> None:
+    """Check config and manifests against each provider's rules. Makes no API call unless --remote."""
+    if remote and no_credentials:
+        raise ReconcilerError("--remote reads the tenants, so it needs the credentials: drop --no-credentials")
     workspace = open_workspace(config_path, targets, check_env=not no_credentials)
+    if remote:
+        asyncio.run(check_remote(workspace))
     click.echo(
         f"Valid: {workspace.desired.rule_count()} rules in {len(workspace.desired.scopes)} scope(s) "
         f"for {len(workspace.targets)} target(s)."
     )
+
+
+@main.command()
+@config_option
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the schema to this file.")
+@reports_errors
+def schema(config_path: Path, out: Path | None) -> None:
+    """Print the JSON Schema of manifests (for editors); target names come from the config when there is one."""
+    text = manifest_schema_json(load_config(config_path) if config_path.exists() else None)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 def _echo_plan(reviewed: ReviewedPlan, as_json: bool) -> None:

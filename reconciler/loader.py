@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ from reconciler.errors import InputError, Location, Problem
 from reconciler.models import DesiredRule, DesiredState, ScopeRef
 from reconciler.providers import PROVIDERS
 from reconciler.validation import suggest, validate_model
-from reconciler.yamlsource import display_path, load_yaml, node_location, plain
+from reconciler.yamlsource import display_path, format_field_path, load_yaml, node_location, plain
 
 HEADER_KEYS = ("target", "targets", "rules")
 RULE_META_KEYS = ("protect",)  # reconciler's own per-rule settings, never sent to an API
@@ -122,13 +124,28 @@ def _load_file(path: Path, config: Config, selected: set[str], state: DesiredSta
         if model is None:
             continue
         body = provider.to_body(model)
+        locate = partial(_locate_field, raw, base, file)
+        for path, message in provider.rule_problems(body):
+            problems.append(Problem(locate(path), format_field_path([*base, *path]), message))
         location = node_location(raw, base, file)
         for target_name in target_names:
             if target_name in selected:
                 ref = ScopeRef(target_name, scope)
                 state.scope(ref).rules.append(
-                    DesiredRule(ref, provider.identity(body), body, location, protect=protect)
+                    DesiredRule(
+                        ref,
+                        provider.identity(body),
+                        body,
+                        location,
+                        protect=protect,
+                        locate=locate,
+                        manifest_path=tuple(base),
+                    )
                 )
+
+
+def _locate_field(root: Any, base: list[str | int], file: str, path: Sequence[str | int]) -> Location:
+    return node_location(root, [*base, *path], file, at_value=True)
 
 
 def _check_identities(state: DesiredState, config: Config, problems: list[Problem]) -> None:
@@ -137,13 +154,8 @@ def _check_identities(state: DesiredState, config: Config, problems: list[Proble
         for rule in scope.rules:
             first = seen.setdefault(rule.identity, rule)
             if first is not rule:
-                problems.append(
-                    Problem(
-                        rule.location,
-                        "",
-                        f"duplicate rule {rule.identity!r} in {scope.ref}: already defined at {first.location}",
-                    )
-                )
+                message = f"duplicate rule {rule.identity!r} in {scope.ref}: already defined at {first.location}"
+                problems.append(rule.problem((), message))
         provider = PROVIDERS[config.targets[scope.ref.target].provider]
         problems.extend(provider.check_scope(scope.rules))
 

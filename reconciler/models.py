@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.errors import Location
+from reconciler.errors import Location, Problem
+from reconciler.yamlsource import format_field_path
 
 
 @dataclass(frozen=True, order=True)
@@ -28,6 +30,16 @@ class DesiredRule:
     body: dict[str, Any]
     location: Location
     protect: bool = False
+    # Where a field of the rule is in its manifest, by its path in `body` (for checks after loading).
+    locate: Callable[[Sequence[str | int]], Location] | None = field(default=None, compare=False, repr=False)
+    manifest_path: tuple[str | int, ...] = ()  # the rule's own path in its manifest, e.g. ("rules", 3)
+
+    def field_location(self, path: Sequence[str | int]) -> Location:
+        return self.locate(path) if self.locate else self.location
+
+    def problem(self, path: Sequence[str | int], message: str) -> Problem:
+        """A problem with the field at `path` in this rule's body, located in its manifest."""
+        return Problem(self.field_location(path), format_field_path([*self.manifest_path, *path]), message)
 
 
 @dataclass

@@ -38,25 +38,49 @@ def known_field_names(model: type[BaseModel]) -> frozenset[str]:
 
 def suggest(word: str, vocabulary: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix, or nothing when no name is close."""
-    matches = difflib.get_close_matches(word, sorted(vocabulary), n=1, cutoff=0.6)
+    names = sorted(vocabulary)
+    lowered = word.lower()
+    # A name the word starts with (or that starts with the word) is the likeliest: 'geolocation' -> 'geo'.
+    prefixes = [n for n in names if len(n) >= 3 and (lowered.startswith(n.lower()) or n.lower().startswith(lowered))]
+    matches = sorted(prefixes, key=len, reverse=True)[:1] or difflib.get_close_matches(word, names, n=1, cutoff=0.6)
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 
 
-def _yaml_path(loc: Sequence[str | int], data: Any) -> list[str | int]:
+def _yaml_path(loc: Sequence[str | int], data: Any, kind: str = "missing") -> list[str | int]:
     """pydantic's error path as a path in the YAML data: union branch names are not keys, so drop them."""
+    names_a_field = kind in ("missing", "extra_forbidden")  # else a trailing unknown name is a union branch
     path: list[str | int] = []
     node = data
-    for step in loc:
+    for index, step in enumerate(loc):
         if (isinstance(node, dict) and step in node) or (
             isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
         ):
             node = node[step]
-        elif isinstance(step, str) and (isinstance(node, dict) and step not in node) and step == loc[-1]:
+        elif names_a_field and isinstance(node, dict) and step not in node and index == len(loc) - 1:
             pass  # a missing or unknown field: keep the name, it is what the user must see
         else:
             continue
         path.append(step)
     return path
+
+
+# pydantic's wording for a wrong kind of value, in the words people use for YAML.
+PLAIN_MESSAGES = {
+    "dict_type": "must be a mapping of fields",
+    "model_type": "must be a mapping of fields",
+    "model_attributes_type": "must be a mapping of fields",
+    "list_type": "must be a list",
+    "string_type": "must be a text string",
+    "string_too_short": "must not be empty",
+    "too_short": "must not be empty",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+}
 
 
 def _message(error: Any, vocabulary: Iterable[str]) -> str:
@@ -67,6 +91,15 @@ def _message(error: Any, vocabulary: Iterable[str]) -> str:
         return f"unknown field {name!r}{suggest(name, vocabulary)}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "union_tag_invalid":
+        ctx = error["ctx"]
+        tags = re.findall(r"'([^']*)'", ctx["expected_tags"])
+        hint = suggest(str(ctx["tag"]), tags) or f"; expected one of {', '.join(tags)}"
+        return f"{ctx['tag']!r} is not a known type{hint}"
+    if kind == "union_tag_not_found":
+        return f"required field {error['ctx']['discriminator']} is missing"
+    if value is None and "input" in error and kind != "value_error":
+        return "is empty (null); give a value"
     if kind in ("literal_error", "enum"):
         expected = error.get("ctx", {}).get("expected", "")
         choices = re.findall(r"'([^']*)'", expected)
@@ -76,7 +109,13 @@ def _message(error: Any, vocabulary: Iterable[str]) -> str:
         return f"{value!r} is not allowed; expected {expected}"
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
-    return str(error["msg"])
+    if kind in PLAIN_MESSAGES:
+        return PLAIN_MESSAGES[kind]
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} does not match the pattern {error['ctx']['pattern']}"
+    message = str(error["msg"]).replace("Input should be", "must be", 1)
+    scalar = isinstance(value, str | int | float | bool)
+    return f"{message} (got {value!r})" if scalar and message.startswith("must be") else message
 
 
 def validate_model(
@@ -95,7 +134,9 @@ def validate_model(
         problems = []
         vocabulary = known_field_names(model)
         for error in exc.errors():
-            loc = _yaml_path(error["loc"], data)
+            loc = _yaml_path(error["loc"], data, error["type"])
+            if error["type"] == "union_tag_invalid":
+                loc.append(error["ctx"]["discriminator"].strip("'"))  # point at the wrong type itself
             if error["type"] == "missing" or (loc and loc[-1] not in _keys_at(data, loc[:-1])):
                 where = node_location(root, [*base, *loc[:-1]], file)
             else:

@@ -85,6 +85,11 @@ class Provider(ABC):
         return {}
 
     @classmethod
+    def rule_problems(cls, body: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+        """Checks of one model-valid rule that need the whole rule: (field path in the body, message)."""
+        return []
+
+    @classmethod
     def check_scope(cls, rules: list[DesiredRule]) -> list[Problem]:
         """Checks across the rules of one scope (beyond the per-rule model). Override to add some."""
         return []
@@ -110,6 +115,10 @@ class Provider(ABC):
     @abstractmethod
     async def delete(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
         """Delete (or, where the API has no delete, disable) a live rule."""
+
+    async def remote_problems(self, scope: str, rules: list[DesiredRule]) -> list[Problem]:
+        """Checks against what the live tenant accepts (`validate --remote`); read-only. None by default."""
+        return []
 
     async def list_scopes(self) -> dict[str, str]:
         """Every scope of the tenant with its title (what `import` names files after), in a stable order."""

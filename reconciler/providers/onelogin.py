@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reconciler.apiclient import Authenticator, error_message
-from reconciler.errors import ApiError
-from reconciler.models import LiveRule
+from reconciler.errors import ApiError, Problem
+from reconciler.models import DesiredRule, LiveRule
 from reconciler.providers.base import Provider
 from reconciler.retrying import AmbiguousWriteError, transient_answer, transport_failure
+from reconciler.validation import suggest
 
 TOKEN_PATH = "/auth/oauth2/v2/token"
 TOKEN_REFRESH_MARGIN_S = 60.0  # refresh this long before expiry, so no request carries a dying token
@@ -41,7 +44,7 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str = Field(min_length=1)
     operator: str = Field(min_length=1)
-    value: str | None = None
+    value: str  # the API refuses a condition without one ("Invalid condition value: None")
 
     _value_is_string = field_validator("value", mode="before")(classmethod(lambda cls, v: _as_string(v)))
 
@@ -66,9 +69,9 @@ class Action(BaseModel):
 
 class OneLoginRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=r"\S")  # the API refuses a blank name
     match: Literal["all", "any"] = "all"
-    enabled: bool = True
+    enabled: bool = Field(default=True, strict=True)  # the API refuses "yes" or 1
     conditions: list[Condition] = Field(default_factory=list)
     actions: list[Action] = Field(min_length=1)
 
@@ -121,6 +124,58 @@ class OneLoginToken:
         if used.get("Authorization") == f"bearer {self._token}":
             self._token = None
         return True
+
+
+@dataclass
+class AppCatalog:
+    """What one app accepts in rules, as its `/rules/conditions` and `/rules/actions` endpoints list it."""
+
+    app: str
+    sources: set[str]
+    actions: set[str]
+    operators: dict[str, list[dict[str, Any]]]  # by source
+    condition_values: dict[str, list[dict[str, Any]]]  # by source; empty: free text
+    action_values: dict[str, list[dict[str, Any]]]  # by action; empty: free text
+
+    def problems(self, rule: DesiredRule) -> list[Problem]:
+        found: list[Problem] = []
+        for index, condition in enumerate(rule.body["conditions"]):
+            at = ("conditions", index)
+            source = condition["source"]
+            if source not in self.sources:
+                message = f"{self.app} has no condition {source!r}{suggest(source, self.sources)}"
+                found.append(rule.problem((*at, "source"), message))
+                continue
+            allowed = [str(o["value"]) for o in self.operators[source]]
+            if condition["operator"] not in allowed:
+                message = f"{condition['operator']!r} is not an operator of condition {source!r}; expected one of"
+                found.append(rule.problem((*at, "operator"), f"{message} {', '.join(map(repr, allowed))}"))
+            wrong = _closed_value_problem(condition["value"], self.condition_values[source], f"condition {source!r}")
+            if wrong:
+                found.append(rule.problem((*at, "value"), wrong))
+        for index, action in enumerate(rule.body["actions"]):
+            at = ("actions", index)
+            name = action["action"]
+            if name not in self.actions:
+                message = f"{self.app} has no action {name!r}{suggest(name, self.actions)}"
+                found.append(rule.problem((*at, "action"), message))
+                continue
+            for position, value in enumerate(action.get("value") or []):
+                wrong = _closed_value_problem(value, self.action_values[name], f"action {name!r}")
+                if wrong:
+                    found.append(rule.problem((*at, "value", position), wrong))
+        return found
+
+
+def _closed_value_problem(value: str, entries: list[dict[str, Any]], what: str) -> str | None:
+    """Why `value` is not one of a closed list of values (an empty list means free text), or None."""
+    values = {str(e["value"]): str(e.get("name", "")) for e in entries}
+    if not values or value in values:
+        return None
+    by_name = {name.lower(): v for v, name in values.items()}
+    if value.lower() in by_name:  # the label people see in the admin UI, not the value the API wants
+        return f"{value!r} is not a value of {what} (did you mean {by_name[value.lower()]!r}, which is {value!r}?)"
+    return f"{value!r} is not a value of {what}{suggest(value, values)}"
 
 
 def app_id(scope: str) -> int:
@@ -188,6 +243,30 @@ class OneLoginProvider(Provider):
     @classmethod
     def authenticator(cls, credentials: dict[str, str], options: dict[str, Any]) -> Authenticator:
         return OneLoginToken(credentials["client_id"], credentials["client_secret"])
+
+    async def _catalog(self, path: str, names: set[str]) -> dict[str, list[dict[str, Any]]]:
+        """`{name: entries}` of `GET {path}/{name}/...` for each name, fetched concurrently."""
+        ordered = sorted(names)
+        answers = await asyncio.gather(*(self.client.get_json(path.format(quote(n, safe=""))) for n in ordered))
+        return dict(zip(ordered, answers, strict=True))
+
+    async def remote_problems(self, scope: str, rules: list[DesiredRule]) -> list[Problem]:
+        """Sources, operators, actions and closed-list values each rule uses, against the app's own lists."""
+        base = self._rules_path(scope)
+        sources_list, actions_list = await asyncio.gather(
+            self.client.get_json(f"{base}/conditions"), self.client.get_json(f"{base}/actions")
+        )
+        sources = {str(e["value"]) for e in sources_list}
+        actions = {str(e["value"]) for e in actions_list}
+        used_sources = {c["source"] for r in rules for c in r.body["conditions"]} & sources
+        used_actions = {a["action"] for r in rules for a in r.body["actions"]} & actions
+        operators, condition_values, action_values = await asyncio.gather(
+            self._catalog(f"{base}/conditions/{{}}/operators", used_sources),
+            self._catalog(f"{base}/conditions/{{}}/values", used_sources),
+            self._catalog(f"{base}/actions/{{}}/values", used_actions),
+        )
+        catalog = AppCatalog(self.scope_label(scope), sources, actions, operators, condition_values, action_values)
+        return [problem for rule in rules for problem in catalog.problems(rule)]
 
     async def list_scopes(self) -> dict[str, str]:
         """Every app of the tenant (paged `GET /api/2/apps`), by id."""

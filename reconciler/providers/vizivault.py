@@ -10,13 +10,16 @@ Assumptions (api-notes §2), kept here and nowhere else:
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any, Literal, Union
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.apiclient import Authenticator, BearerKey
-from reconciler.models import LiveRule
+from reconciler.errors import Problem
+from reconciler.isocodes import is_country, is_subdivision, suggest_country, suggest_subdivision
+from reconciler.models import DesiredRule, LiveRule
 from reconciler.providers.base import Provider
 
 ListOperator = Literal["any", "none"]
@@ -24,6 +27,40 @@ ListOperatorWithAll = Literal["any", "all", "none"]
 Predicate = Literal["eq", "neq", "gt", "lt", "geq", "leq", "before", "after", "in", "nin", "regex"]
 EventType = Literal["STORE", "UPDATE", "READ", "DELETE"]
 AlertLevel = Literal["INFO", "WARNING", "DANGER", "SUCCESS", "NEUTRAL", "NORMAL"]
+
+
+# Constraint types only one rule type allows (api-notes §2); the rest are allowed in both.
+RULE_TYPE_OF_CONSTRAINT = {
+    "tag": "data",
+    "regulation": "data",
+    "sentiment": "data",
+    "application": "activity",
+    "eventType": "activity",
+}
+
+
+def _did_you_mean(hint: str | None, otherwise: str) -> str:
+    return f" (did you mean {hint!r}?)" if hint else f" ({otherwise})"
+
+
+def _country_code(code: str) -> str:
+    if not is_country(code):
+        hint = _did_you_mean(suggest_country(code), "two letters, such as 'US'")
+        raise ValueError(f"{code!r} is not an ISO 3166-1 code{hint}")
+    return code
+
+
+def _subdivision_code(code: str) -> str:
+    if not is_subdivision(code):
+        hint = _did_you_mean(suggest_subdivision(code), "country code, hyphen, subdivision, such as 'US-NY'")
+        raise ValueError(f"{code!r} is not an ISO 3166-2 subdivision code{hint}")
+    return code
+
+
+CountryCode = Annotated[str, AfterValidator(_country_code)]
+SubdivisionCode = Annotated[str, AfterValidator(_subdivision_code)]
+AttributeKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]
+StrictInt = Annotated[int, Field(strict=True)]
 
 
 class _Strict(BaseModel):
@@ -43,7 +80,7 @@ class AnyConstraint(_Strict):
 class AttributeConstraint(_Strict):
     type: Literal["attribute"]
     operator: ListOperator
-    attributes: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]]
+    attributes: list[AttributeKey]
 
 
 class TagConstraint(_Strict):
@@ -61,15 +98,28 @@ class RegulationConstraint(_Strict):
 class GeoConstraint(_Strict):
     type: Literal["geo"]
     operator: ListOperator
-    countries: list[str] | None = None
-    subdivisions: list[str] | None = None
+    countries: list[CountryCode] | None = None
+    subdivisions: list[SubdivisionCode] | None = None
+
+    @model_validator(mode="after")
+    def _some_codes(self) -> GeoConstraint:
+        if not self.countries and not self.subdivisions:
+            raise ValueError("a geo constraint needs 'countries' or 'subdivisions' (or both), and neither is given")
+        return self
 
 
 class UserConstraint(_Strict):
     type: Literal["user"]
-    attribute: str
+    attribute: AttributeKey
     predicate: Predicate
     value: str | int | float | bool | list[str | int | float]
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value_given(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("a value is required: what the attribute is compared with")
+        return value
 
 
 class EntityTypeConstraint(_Strict):
@@ -90,7 +140,7 @@ class EventTypeConstraint(_Strict):
 
 class SentimentConstraint(_Strict):
     type: Literal["sentiment"]
-    threshold: float = Field(ge=-1, le=1)
+    threshold: float = Field(ge=-1, le=1, strict=True)
 
 
 Constraint = Annotated[
@@ -149,9 +199,27 @@ class ProhibitionAction(_Strict):
 class RetentionAction(_Strict):
     type: Literal["retention"]
     expirationDate: str | None = None
-    daysSinceStore: int | None = Field(default=None, ge=0)
-    daysSinceRead: int | None = Field(default=None, ge=0)
-    autoDelete: bool | None = None
+    daysSinceStore: StrictInt | None = Field(default=None, ge=0)
+    daysSinceRead: StrictInt | None = Field(default=None, ge=0)
+    autoDelete: bool | None = Field(default=None, strict=True)
+
+    @field_validator("expirationDate", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        if isinstance(value, date):
+            return value.isoformat()  # YAML reads an unquoted 2030-01-01 as a date: the API wants its text
+        if isinstance(value, str):
+            try:
+                date.fromisoformat(value[:10])
+            except ValueError:
+                raise ValueError(f"{value!r} is not an ISO 8601 date (such as '2030-01-31')") from None
+        return value
+
+    @model_validator(mode="after")
+    def _some_expiry(self) -> RetentionAction:
+        if self.expirationDate is None and self.daysSinceStore is None and self.daysSinceRead is None:
+            raise ValueError("a retention action needs 'expirationDate', 'daysSinceStore' or 'daysSinceRead'")
+        return self
 
 
 Action = Annotated[
@@ -174,7 +242,7 @@ class ViziVaultRule(_Strict):
     type: Literal["data", "activity"]
     constraint: Constraint
     action: Action
-    executionOrder: int | None = None
+    executionOrder: StrictInt | None = None
 
 
 # List fields whose order means nothing to the API: sorted so reordering them is no change.
@@ -229,6 +297,37 @@ class ViziVaultProvider(Provider):
     @classmethod
     def identity(cls, body: dict[str, Any]) -> str:
         return str(body["key"])
+
+    @classmethod
+    def rule_problems(cls, body: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+        """Constraints the rule's type does not allow, anywhere in the all/any tree."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+
+        def walk(constraint: dict[str, Any], path: tuple[str | int, ...]) -> None:
+            kind = constraint["type"]
+            allowed = RULE_TYPE_OF_CONSTRAINT.get(kind)
+            if allowed and allowed != body["type"]:
+                rule_type = body["type"]
+                message = f"{kind!r} constraints are only allowed in {allowed} rules (this one is {rule_type!r})"
+                problems.append(((*path, "type"), message))
+            if kind in ("all", "any"):
+                for index, child in enumerate(constraint["constraints"]):
+                    walk(child, (*path, "constraints", index))
+
+        walk(body["constraint"], ("constraint",))
+        return problems
+
+    @classmethod
+    def check_scope(cls, rules: list[DesiredRule]) -> list[Problem]:
+        """Names must be unique too: GET and DELETE address a rule by name, and the API refuses a clash."""
+        first_by_name: dict[str, DesiredRule] = {}
+        problems = []
+        for rule in rules:
+            first = first_by_name.setdefault(rule.body["name"], rule)
+            if first is not rule and first.identity != rule.identity:
+                message = f"name {rule.body['name']!r} is already used by rule {first.identity!r} at {first.location}"
+                problems.append(rule.problem(("name",), message))
+        return problems
 
     @classmethod
     def normalize(cls, body: dict[str, Any]) -> dict[str, Any]:

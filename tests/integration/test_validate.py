@@ -21,7 +21,8 @@ BAD_MANIFESTS = {
     ),
     "duplicate identity": (
         GOOD_PRIMO + "  - {type: MDM_ONLINE, nonCompliantStatus: [PENDING]}\n",
-        "rules/bad.yaml:4:5 duplicate rule 'MDM_ONLINE' in primo-test/primo: already defined at rules/bad.yaml:3:5",
+        "rules/bad.yaml:4:5 rules[1]: duplicate rule 'MDM_ONLINE' in primo-test/primo: already defined at "
+        "rules/bad.yaml:3:5",
     ),
     "unknown target": (
         GOOD_PRIMO.replace("primo-test", "primo-tset"),

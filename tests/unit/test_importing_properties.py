@@ -89,6 +89,20 @@ def target_provider(target: str) -> str:
 
 
 IDENTITY_FIELD = {"onelogin": "name", "primo": "type", "vizivault": "key"}
+# Fields besides the identity that the API keeps unique within a scope (ViziVault refuses a second rule name).
+UNIQUE_FIELDS = {"vizivault": ("name",)}
+
+
+def unique_by(rules: list[dict[str, Any]], fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rules without those that repeat a value the API keeps unique."""
+    seen: set[tuple[str, Any]] = set()
+    kept = []
+    for rule in rules:
+        values = {(f, rule[f]) for f in fields}
+        if not values & seen:
+            kept.append(rule)
+            seen |= values
+    return kept
 
 
 def reshuffled(
@@ -111,6 +125,7 @@ def reshuffled(
                 second.append({**fresh.pop(), field: rule[field]})
         known = {r[field] for r in first}
         second += [r for r in fresh if r[field] not in known]
+        second = unique_by(second, UNIQUE_FIELDS.get(provider, ()))
         return first, list(draw(st.permutations(second)))
 
     return pair()
