@@ -16,6 +16,7 @@ from reconciler.config import CONFIG_FILE
 from reconciler.errors import InputError, ReconcilerError
 from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
+from reconciler.progress import ProgressDisplay, wanted
 from reconciler.providers import PROVIDERS
 from reconciler.rendering import plan_json, render_plan, render_report, report_json
 from reconciler.runner import Workspace, delete_verbs, make_plan, open_sessions, open_workspace, run_apply
@@ -107,7 +108,7 @@ def plan(
 
     async def run() -> Any:
         async with open_sessions(workspace) as sessions:
-            return await make_plan(workspace, sessions, prune=prune)
+            return await _plan_with_progress(workspace, sessions, prune, as_json)
 
     result = asyncio.run(run())
     _echo_plan(result, as_json)
@@ -125,9 +126,15 @@ def _confirm_or_refuse(auto_approve: bool) -> bool:
     return click.confirm("Apply these changes?", default=False)
 
 
+async def _plan_with_progress(workspace: Workspace, sessions: Sessions, prune: bool | None, as_json: bool) -> Any:
+    with ProgressDisplay(wanted(as_json)) as progress:
+        fetched = progress.counter("Reading live rules (scopes)", len(workspace.desired.scopes))
+        return await make_plan(workspace, sessions, prune=prune, on_fetched=fetched)
+
+
 async def _plan_and_apply(workspace: Workspace, prune: bool | None, auto_approve: bool, as_json: bool) -> int:
     async with open_sessions(workspace) as sessions:
-        result = await make_plan(workspace, sessions, prune=prune)
+        result = await _plan_with_progress(workspace, sessions, prune, as_json)
         if not as_json:
             click.echo(render_plan(result, delete_verbs()))
         if not result.has_changes:
@@ -137,7 +144,9 @@ async def _plan_and_apply(workspace: Workspace, prune: bool | None, auto_approve
         if not _confirm_or_refuse(auto_approve):
             click.echo("Apply cancelled; nothing was changed.")
             return EXIT_ERROR
-        report = await run_apply(result, sessions)
+        with ProgressDisplay(wanted(as_json)) as progress:
+            applied = progress.counter("Applying changes", sum(len(s.changes) for s in result.scopes))
+            report = await run_apply(result, sessions, applied)
         if as_json:
             click.echo(json.dumps({"plan": result.to_json(), "apply": report_json(report)}, indent=2))
         else:

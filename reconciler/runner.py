@@ -5,6 +5,7 @@ The CLI, the demo and the tests all go through here, so they behave the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from reconciler.config import Config, Target, load_config
 from reconciler.errors import InputError
 from reconciler.live import Sessions, fetch_live
 from reconciler.loader import load_desired
-from reconciler.models import DesiredState
+from reconciler.models import DesiredState, ScopeRef
 from reconciler.planning import Plan, build_plan
 from reconciler.providers import PROVIDERS
 
@@ -51,8 +52,14 @@ def open_sessions(workspace: Workspace, transport: httpx.AsyncBaseTransport | No
     return Sessions([t for t in workspace.targets if t.name in with_manifests], transport)
 
 
-async def make_plan(workspace: Workspace, sessions: Sessions, *, prune: bool | None = None) -> Plan:
-    live = await fetch_live(sessions, workspace.desired.scopes)
+async def make_plan(
+    workspace: Workspace,
+    sessions: Sessions,
+    *,
+    prune: bool | None = None,
+    on_fetched: Callable[[ScopeRef], None] | None = None,
+) -> Plan:
+    live = await fetch_live(sessions, workspace.desired.scopes, on_fetched)
     providers = {t.name: PROVIDERS[t.provider] for t in workspace.targets}
     plan = build_plan(list(workspace.desired.scopes.values()), live, providers, workspace.prune_for(prune))
     for name in workspace.desired.targets_without_manifests:
