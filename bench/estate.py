@@ -162,7 +162,7 @@ def manifests(estate: Estate) -> dict[str, dict[str, Any]]:
 
 
 def write_manifests(documents: dict[str, dict[str, Any]], rules_dir: Path) -> None:
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="safe")  # libyaml's emitter when ruamel.yaml.clib is installed (the bench extra)
     yaml.default_flow_style = False
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep the API's field order
     for relative, document in documents.items():

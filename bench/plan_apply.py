@@ -10,7 +10,6 @@ the same functions the CLI calls, so its CPU time and peak memory are measured h
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import math
 import multiprocessing
@@ -31,7 +30,7 @@ from typing import Any
 import httpx
 
 from bench.estate import TARGETS, Shape, write_changes, write_project
-from reconciler import loader, runner
+from reconciler import eventloop, loader, runner
 from reconciler.planning import Plan
 from reconciler.providers.onelogin import APPS_PAGE_SIZE  # noqa: F401 - documents that apps are not listed
 from reconciler.providers.primo import PAGE_SIZE as PRIMO_PAGE_SIZE
@@ -237,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_s = time.perf_counter() - started
         with SandboxProcess(root / "state.json", args.latency_ms) as sandbox:
             os.environ.update(write_config(root, sandbox, args.concurrency))
-            return asyncio.run(measure(root, sandbox, shape, latency_s, args.profile, setup_s, started))
+            return eventloop.run(measure(root, sandbox, shape, latency_s, args.profile, setup_s, started))
 
 
 async def measure(

@@ -5,11 +5,11 @@ Secrets live only in request headers built here; they never reach messages, logs
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Protocol
 
 import httpx
 
+from reconciler.concurrency import InFlightLimit
 from reconciler.errors import ApiError
 
 
@@ -79,7 +79,7 @@ class ApiClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.authenticator = authenticator
-        self._limit = asyncio.Semaphore(concurrency)
+        self.in_flight = InFlightLimit(concurrency)  # lowered while a rate-limit budget runs low
         self.concurrency = concurrency
         self.requests_sent = 0
         self.http = httpx.AsyncClient(
@@ -113,15 +113,17 @@ class ApiClient:
             raise ApiError(error_message(response), status=response.status_code, method=method, path=path)
 
     async def _send_once(self, method: str, path: str, *, params: dict[str, Any] | None, json: Any) -> httpx.Response:
-        async with self._limit:
+        async with self.in_flight:
             headers = await self.authenticator.headers(self.http)
             self.requests_sent += 1
             try:
-                return await self.http.request(method, path, params=params, json=json, headers=headers)
+                response = await self.http.request(method, path, params=params, json=json, headers=headers)
             except httpx.TimeoutException as exc:
                 raise ApiError("request timed out", method=method, path=path) from exc
             except httpx.TransportError as exc:
                 raise ApiError(f"connection failed ({type(exc).__name__})", method=method, path=path) from exc
+            self.in_flight.observe(response.headers)
+            return response
 
     async def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
         response = await self.request("GET", path, params=params)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler import eventloop
 from reconciler.config import CONFIG_FILE
 from reconciler.errors import InputError, ReconcilerError
 from reconciler.importing import import_target, render_import
@@ -110,7 +110,7 @@ def plan(
         async with open_sessions(workspace) as sessions:
             return await _plan_with_progress(workspace, sessions, prune, as_json)
 
-    result = asyncio.run(run())
+    result = eventloop.run(run())
     _echo_plan(result, as_json)
     if result.has_errors:
         sys.exit(EXIT_ERROR)
@@ -165,7 +165,7 @@ async def _plan_and_apply(workspace: Workspace, prune: bool | None, auto_approve
 def apply(config_path: Path, targets: tuple[str, ...], prune: bool | None, auto_approve: bool, as_json: bool) -> None:
     """Show the plan, ask, then make the live rules match the manifests."""
     workspace = open_workspace(config_path, targets)
-    sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json)))
+    sys.exit(eventloop.run(_plan_and_apply(workspace, prune, auto_approve, as_json)))
 
 
 @main.command("import")
@@ -204,7 +204,7 @@ def import_(
                 drop_missing=drop_missing,
             )
 
-    result = asyncio.run(run())
+    result = eventloop.run(run())
     if dry_run:
         click.echo(result.diff(), nl=False)
     else:

@@ -17,6 +17,7 @@ _REPORTS = {
     "iterable_item_added": "add",
     "iterable_item_removed": "remove",
 }
+_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,15 @@ def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldCh
             FieldChange(key, action, None if action == "add" else value, value if action == "add" else None)
             for key, value in sorted(body.items())
         ]
-    tree = DeepDiff(before, after, view="tree", verbose_level=2)
+    # DeepDiff costs grow with what it walks: give it only the top-level fields that differ (most
+    # rules of a large plan differ in one field). Paths and results are the same as for whole bodies.
+    differing = [k for k in {**before, **after} if before.get(k, _ABSENT) != after.get(k, _ABSENT)]
+    tree = DeepDiff(
+        {k: before[k] for k in differing if k in before},
+        {k: after[k] for k in differing if k in after},
+        view="tree",
+        verbose_level=2,
+    )
     changes = []
     for report, action in _REPORTS.items():
         for level in tree.get(report, []):
