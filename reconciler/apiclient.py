@@ -11,6 +11,7 @@ import httpx
 
 from reconciler.concurrency import InFlightLimit
 from reconciler.errors import ApiError
+from reconciler.transport import PooledTransport
 
 
 class Authenticator(Protocol):
@@ -85,8 +86,7 @@ class ApiClient:
         self.http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=timeout,
-            transport=transport,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            transport=transport or PooledTransport(concurrency),
         )
 
     async def aclose(self) -> None:
