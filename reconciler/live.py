@@ -69,15 +69,17 @@ async def fetch_scope(sessions: Sessions, ref: ScopeRef) -> LiveScope | ApiError
 
 
 async def fetch_live(
-    sessions: Sessions, scopes: Iterable[ScopeRef], on_fetched: Callable[[ScopeRef], None] | None = None
+    sessions: Sessions,
+    scopes: Iterable[ScopeRef],
+    on_fetched: Callable[[ScopeRef, LiveScope | ApiError], None] | None = None,
 ) -> dict[ScopeRef, LiveScope | ApiError]:
-    """Every scope read concurrently; `on_fetched` is told as each one is done (progress)."""
+    """Every scope read concurrently; `on_fetched` is handed each one as soon as it is read."""
     refs = list(scopes)
 
     async def fetch(ref: ScopeRef) -> LiveScope | ApiError:
         result = await fetch_scope(sessions, ref)
         if on_fetched is not None:
-            on_fetched(ref)
+            on_fetched(ref, result)
         return result
 
     results = await asyncio.gather(*(fetch(ref) for ref in refs))

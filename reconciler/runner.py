@@ -14,11 +14,11 @@ import httpx
 
 from reconciler.applying import ApplyReport, ProgressHook, apply_plan
 from reconciler.config import Config, Target, load_config
-from reconciler.errors import InputError
+from reconciler.errors import ApiError, InputError
 from reconciler.live import Sessions, fetch_live
 from reconciler.loader import load_desired
-from reconciler.models import DesiredState, ScopeRef
-from reconciler.planning import Plan, build_plan
+from reconciler.models import DesiredState, LiveScope, ScopeRef
+from reconciler.planning import Plan, ScopePlan, plan_scope_or_error
 from reconciler.providers import PROVIDERS
 
 
@@ -64,9 +64,19 @@ async def make_plan(
     prune: bool | None = None,
     on_fetched: Callable[[ScopeRef], None] | None = None,
 ) -> Plan:
-    live = await fetch_live(sessions, workspace.desired.scopes, on_fetched)
     providers = {t.name: PROVIDERS[t.provider] for t in workspace.targets}
-    plan = build_plan(list(workspace.desired.scopes.values()), live, providers, workspace.prune_for(prune))
+    prune_by_target = workspace.prune_for(prune)
+    planned: dict[ScopeRef, ScopePlan] = {}
+
+    def plan_fetched(ref: ScopeRef, state: LiveScope | ApiError) -> None:
+        # Each scope is planned as soon as it is read: diffing overlaps the other scopes' round trips.
+        desired = workspace.desired.scopes[ref]
+        planned[ref] = plan_scope_or_error(providers[ref.target], desired, state, prune_by_target[ref.target])
+        if on_fetched is not None:
+            on_fetched(ref)
+
+    await fetch_live(sessions, workspace.desired.scopes, plan_fetched)
+    plan = Plan([planned[ref] for ref in sorted(planned)])
     for name in workspace.desired.targets_without_manifests:
         plan.warnings.append(
             f"target {name!r} has no manifests: it is left alone (an empty config never deletes anything)"
