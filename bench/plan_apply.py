@@ -359,6 +359,10 @@ async def measure(
     print("engine CPU, plan of the changed estate:")
     for label, seconds in sorted(cpu.seconds.items()):
         print(f"  {label:<22} {seconds:>6.2f} s")
+    print(
+        f"  {'engine CPU':<22} {engine_cpu:>6.2f} s"
+        f" ({engine_cpu - cpu.seconds['parse YAML']:.2f} s without YAML parsing)"
+    )
     print(f"peak RSS: engine {rss_mb:.0f} MB, sandbox process {sandbox.peak_rss_mb():.0f} MB")
     print(f"bench total: {time.perf_counter() - t0:.0f} s\n")
     for ok, text in checks:
