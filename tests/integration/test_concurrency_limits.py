@@ -1,13 +1,16 @@
-"""A real client against the sandbox's OneLogin: its rate-limit headers lower the requests in flight."""
+"""Real clients against the sandbox: rate-limit headers lower the requests in flight; pooled connections."""
 
 from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from reconciler.apiclient import ApiClient
 from reconciler.concurrency import REQUESTS_PER_SLOT
 from reconciler.providers.onelogin import OneLoginProvider
 from reconciler.sandbox import SandboxServer
+from reconciler.transport import PooledTransport
 
 
 def test_rate_limit_headers_lower_concurrency(sandbox: SandboxServer) -> None:
@@ -31,3 +34,20 @@ def test_rate_limit_headers_lower_concurrency(sandbox: SandboxServer) -> None:
         return limits
 
     assert asyncio.run(scenario()) == [4, 2, 1]
+
+
+def test_pooled_transport_spreads_requests_and_frees_every_slot(sandbox: SandboxServer) -> None:
+    tenant = sandbox.state.tenant("primo", "pools")
+    transport = PooledTransport(5, per_pool=2)  # three pools of two connections
+
+    async def scenario() -> list[int]:
+        async with httpx.AsyncClient(base_url=sandbox.url("primo", "pools"), transport=transport) as http:
+            headers = {"Authorization": f"Bearer {tenant.api_key}"}
+            answers = await asyncio.gather(*(http.get("/compliance/alert-rules", headers=headers) for _ in range(30)))
+            missing = await http.get("/compliance/alert-rules")  # a 401 frees its slot like any answer
+        return [a.status_code for a in [*answers, missing]]
+
+    statuses = asyncio.run(scenario())
+    assert statuses == [200] * 30 + [401]
+    assert len(transport._pools) == 3
+    assert transport._busy == [0, 0, 0]
