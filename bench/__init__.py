@@ -1,1 +1,1 @@
-"""Benchmarks: scripts that print figures (never timed tests)."""
+"""Benchmarks: run as modules (`python -m bench.plan_apply`), never by the test suite."""

@@ -5,12 +5,12 @@ Secrets live only in request headers built here; they never reach messages, logs
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 import httpx
 
+from reconciler.concurrency import InFlightLimit
 from reconciler.errors import ApiError
 from reconciler.retrying import (
     IDEMPOTENT_METHODS,
@@ -22,6 +22,7 @@ from reconciler.retrying import (
     transient_answer,
     transport_failure,
 )
+from reconciler.transport import PooledTransport
 
 
 class Authenticator(Protocol):
@@ -93,14 +94,13 @@ class ApiClient:
         self.authenticator = authenticator
         self.retry = retry or RetryPolicy()
         self.throttle = RateLimitThrottle(self.retry.throttle_reserve)
-        self._limit = asyncio.Semaphore(concurrency)
+        self.in_flight = InFlightLimit(concurrency)  # lowered while a rate-limit budget runs low
         self.concurrency = concurrency
         self.requests_sent = 0
         self.http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=timeout,
-            transport=transport,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            transport=transport or PooledTransport(concurrency),
         )
 
     async def aclose(self) -> None:
@@ -146,7 +146,7 @@ class ApiClient:
         self, method: str, path: str, *, params: dict[str, Any] | None, json: Any
     ) -> tuple[httpx.Response, Mapping[str, str]]:
         await self.throttle.before_request(self.retry.retry_for, method, path)
-        async with self._limit:
+        async with self.in_flight:
             try:
                 headers = await self.authenticator.headers(self.http)
             except TransientError as exc:
@@ -157,6 +157,7 @@ class ApiClient:
                 response = await self.http.request(method, path, params=params, json=json, headers=headers)
             except httpx.TransportError as exc:
                 raise transport_failure(exc, method, path) from exc
+            self.in_flight.observe(response.headers)
         self.throttle.observe(response.headers)
         return response, headers
 

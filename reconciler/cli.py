@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -12,16 +11,18 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler import eventloop
 from reconciler.config import CONFIG_FILE, load_config
 from reconciler.errors import InputError, ReconcilerError
 from reconciler.guards import blocking
 from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
 from reconciler.markdown import render_markdown
+from reconciler.progress import ProgressDisplay, wanted
 from reconciler.providers import PROVIDERS
 from reconciler.remote import check_remote
 from reconciler.rendering import render_plan, render_report, report_json
-from reconciler.runner import Workspace, delete_verbs, make_plan, open_sessions, open_workspace, run_apply
+from reconciler.runner import Workspace, delete_verbs, open_sessions, open_workspace, run_apply
 from reconciler.savedplan import (
     ReviewedPlan,
     check_fresh,
@@ -128,7 +129,7 @@ def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool, 
         raise ReconcilerError("--remote reads the tenants, so it needs the credentials: drop --no-credentials")
     workspace = open_workspace(config_path, targets, check_env=not no_credentials)
     if remote:
-        asyncio.run(check_remote(workspace))
+        eventloop.run(check_remote(workspace))
     click.echo(
         f"Valid: {workspace.desired.rule_count()} rules in {len(workspace.desired.scopes)} scope(s) "
         f"for {len(workspace.targets)} target(s)."
@@ -188,9 +189,9 @@ def plan(
 
     async def run() -> ReviewedPlan:
         async with open_sessions(workspace) as sessions:
-            return await make_reviewed_plan(workspace, sessions, prune=prune, shard=shard)
+            return await _plan_with_progress(workspace, sessions, prune, as_json, shard)
 
-    reviewed = asyncio.run(run())
+    reviewed = eventloop.run(run())
     result = reviewed.plan
     _echo_plan(reviewed, as_json)
     if out_path is not None:
@@ -211,6 +212,14 @@ def _confirm_or_refuse(auto_approve: bool) -> bool:
     return click.confirm("Apply these changes?", default=False)
 
 
+async def _plan_with_progress(
+    workspace: Workspace, sessions: Sessions, prune: bool | None, as_json: bool, shard: Shard | None = None
+) -> ReviewedPlan:
+    with ProgressDisplay(wanted(as_json)) as progress:
+        fetched = progress.counter("Reading live rules (scopes)", len(workspace.desired.scopes))
+        return await make_reviewed_plan(workspace, sessions, prune=prune, shard=shard, on_fetched=fetched)
+
+
 async def _plan_and_apply(
     workspace: Workspace,
     prune: bool | None,
@@ -221,7 +230,7 @@ async def _plan_and_apply(
 ) -> int:
     async with open_sessions(workspace) as sessions:
         if saved is None:
-            result = await make_plan(workspace, sessions, prune=prune)
+            result = (await _plan_with_progress(workspace, sessions, prune, as_json)).plan
         else:
             result = await check_fresh(saved, workspace, sessions)
         if not as_json:
@@ -238,7 +247,9 @@ async def _plan_and_apply(
         if not _confirm_or_refuse(auto_approve):
             click.echo("Apply cancelled; nothing was changed.")
             return EXIT_ERROR
-        report = await run_apply(result, sessions)
+        with ProgressDisplay(wanted(as_json)) as progress:
+            applied = progress.counter("Applying changes", sum(len(s.changes) for s in result.scopes))
+            report = await run_apply(result, sessions, applied)
         if as_json:
             click.echo(json.dumps({"plan": result.to_json(), "apply": report_json(report)}, indent=2))
         else:
@@ -272,12 +283,12 @@ def apply(
     """
     if plan_file is None:
         workspace = open_workspace(config_path, targets)
-        sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force)))
+        sys.exit(eventloop.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force)))
     if targets or prune is not None:
         raise ReconcilerError("a saved plan already fixes its targets and prune: give --target and --prune to plan")
     saved = read_plan_file(plan_file)
     workspace = plan_workspace(open_workspace(config_path, tuple(saved.targets)), saved)
-    sys.exit(asyncio.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force, saved)))
+    sys.exit(eventloop.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force, saved)))
 
 
 @main.command()
@@ -331,7 +342,9 @@ def sync(
     workspace = shard_workspace(open_workspace(config_path, targets), shard)
     output = SyncOutput(as_json, markdown_out)
     confirm = partial(_confirm_or_refuse, auto_approve)  # asked only when there is drift to repair
-    sys.exit(asyncio.run(run_sync(workspace, prune=prune, repair=repair, force=force, confirm=confirm, output=output)))
+    sys.exit(
+        eventloop.run(run_sync(workspace, prune=prune, repair=repair, force=force, confirm=confirm, output=output))
+    )
 
 
 @main.command("targets")
@@ -387,7 +400,7 @@ def import_(
                 drop_missing=drop_missing,
             )
 
-    result = asyncio.run(run())
+    result = eventloop.run(run())
     if dry_run:
         click.echo(result.diff(), nl=False)
     else:

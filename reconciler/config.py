@@ -32,7 +32,8 @@ class TargetConfig(BaseModel):
     url: str | EnvRef
     credentials: dict[str, EnvRef]
     prune: bool = False
-    concurrency: int = Field(default=8, ge=1, le=64)
+    # Requests in flight for this target; plans are bound by latency, so more overlaps more round trips.
+    concurrency: int = Field(default=16, ge=1, le=64)
     timeout: float = Field(default=30.0, gt=0)
     # Retries of transient failures (see docs on guarantees): total seconds per request, and the waits.
     retry_for: float = Field(default=60.0, ge=0)

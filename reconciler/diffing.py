@@ -17,6 +17,7 @@ _REPORTS = {
     "iterable_item_added": "add",
     "iterable_item_removed": "remove",
 }
+_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,25 @@ class FieldChange:
         return cls(data["path"], data["action"], data.get("before"), data.get("after"))
 
 
+def _differing_parts(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both bodies cut down to the fields that differ, through nested mappings, so DeepDiff walks only
+    those (its cost grows with what it walks; most rules of a large plan differ in one field).
+    Paths stay the same, so its findings are the same as for the whole bodies."""
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for key in {**before, **after}:
+        a, b = before.get(key, _ABSENT), after.get(key, _ABSENT)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            a, b = _differing_parts(a, b)
+        if a is not _ABSENT:
+            old[key] = a
+        if b is not _ABSENT:
+            new[key] = b
+    return old, new
+
+
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     """What must change to turn `before` (live) into `after` (desired), leaf by leaf, sorted by path."""
     if before == after:
@@ -51,7 +71,8 @@ def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldCh
             FieldChange(key, action, None if action == "add" else value, value if action == "add" else None)
             for key, value in sorted(body.items())
         ]
-    tree = DeepDiff(before, after, view="tree", verbose_level=2)
+    # threshold_to_diff_deeper=0: always down to the leaves, however many keys of a mapping changed.
+    tree = DeepDiff(*_differing_parts(before, after), view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     changes = []
     for report, action in _REPORTS.items():
         for level in tree.get(report, []):

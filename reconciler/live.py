@@ -7,7 +7,7 @@ failed read would wipe a tenant.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
@@ -69,7 +69,19 @@ async def fetch_scope(sessions: Sessions, ref: ScopeRef) -> LiveScope | ApiError
         return ApiError(f"unexpected answer while listing rules: {exc!r}")
 
 
-async def fetch_live(sessions: Sessions, scopes: Iterable[ScopeRef]) -> dict[ScopeRef, LiveScope | ApiError]:
+async def fetch_live(
+    sessions: Sessions,
+    scopes: Iterable[ScopeRef],
+    on_fetched: Callable[[ScopeRef, LiveScope | ApiError], None] | None = None,
+) -> dict[ScopeRef, LiveScope | ApiError]:
+    """Every scope read concurrently; `on_fetched` is handed each one as soon as it is read."""
     refs = list(scopes)
-    results = await asyncio.gather(*(fetch_scope(sessions, ref) for ref in refs))
+
+    async def fetch(ref: ScopeRef) -> LiveScope | ApiError:
+        result = await fetch_scope(sessions, ref)
+        if on_fetched is not None:
+            on_fetched(ref, result)
+        return result
+
+    results = await asyncio.gather(*(fetch(ref) for ref in refs))
     return dict(zip(refs, results, strict=True))

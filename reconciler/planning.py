@@ -260,18 +260,17 @@ def build_plan(
     """One ScopePlan per desired scope; a scope whose live state failed to load gets an error, no changes."""
     plan = Plan()
     for desired in sorted(desired_scopes, key=lambda s: s.ref):
-        provider = providers[desired.ref.target]
         state = live[desired.ref]
-        if isinstance(state, ApiError):
-            plan.scopes.append(
-                ScopePlan(
-                    desired.ref.target,
-                    provider.name,
-                    desired.ref.scope,
-                    provider.scope_label(desired.ref.scope),
-                    error=str(state),
-                )
-            )
-            continue
-        plan.scopes.append(plan_scope(provider, desired, state, prune=prune[desired.ref.target]))
+        plan.scopes.append(
+            plan_scope_or_error(providers[desired.ref.target], desired, state, prune[desired.ref.target])
+        )
     return plan
+
+
+def plan_scope_or_error(
+    provider: type[Provider], desired: DesiredScope, state: LiveScope | ApiError, prune: bool
+) -> ScopePlan:
+    if isinstance(state, ApiError):
+        label = provider.scope_label(desired.ref.scope)
+        return ScopePlan(desired.ref.target, provider.name, desired.ref.scope, label, error=str(state))
+    return plan_scope(provider, desired, state, prune=prune)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from reconciler.live import Sessions, fetch_live
 from reconciler.loader import manifest_files
 from reconciler.models import LiveScope, ScopeRef
 from reconciler.planning import PLAN_FORMAT_VERSION, Plan
-from reconciler.runner import Workspace, make_plan
+from reconciler.runner import Workspace, read_and_plan
 from reconciler.selection import Shard, shard_workspace
 from reconciler.yamlsource import display_path
 
@@ -127,14 +128,18 @@ def write_plan_file(reviewed: ReviewedPlan, path: Path) -> None:
 
 
 async def make_reviewed_plan(
-    workspace: Workspace, sessions: Sessions, *, prune: bool | None = None, shard: Shard | None = None
+    workspace: Workspace,
+    sessions: Sessions,
+    *,
+    prune: bool | None = None,
+    shard: Shard | None = None,
+    on_fetched: Callable[[ScopeRef], None] | None = None,
 ) -> ReviewedPlan:
     """Read live state once, plan from it, and fingerprint what the plan was made from.
 
     `workspace` is already narrowed to `shard`; the shard is recorded so that apply narrows alike.
     """
-    live = await fetch_live(sessions, workspace.desired.scopes)
-    plan = await make_plan(workspace, sessions, prune=prune, live=live)
+    plan, live = await read_and_plan(workspace, sessions, prune=prune, on_fetched=on_fetched)
     fingerprints = Fingerprints(
         manifest_digests(workspace),
         {str(ref): live_digest(state) for ref, state in sorted(live.items()) if isinstance(state, LiveScope)},

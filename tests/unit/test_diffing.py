@@ -1,4 +1,11 @@
-from reconciler.diffing import field_changes
+from typing import Any
+
+from deepdiff import DeepDiff
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.diffing import _REPORTS, field_changes
+from reconciler.yamlsource import format_field_path
 
 
 def test_leaf_level_paths() -> None:
@@ -15,3 +22,29 @@ def test_leaf_level_paths() -> None:
 
 def test_equal_bodies_have_no_changes() -> None:
     assert field_changes({"a": [1, {"b": 2}]}, {"a": [1, {"b": 2}]}) == []
+
+
+_leaves = st.one_of(st.integers(0, 3), st.sampled_from(["x", "y"]), st.booleans(), st.none())
+_bodies = st.recursive(
+    _leaves,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abcd"), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(
+    st.dictionaries(st.sampled_from("abcd"), _bodies, min_size=1),
+    st.dictionaries(st.sampled_from("abcd"), _bodies, min_size=1),
+)
+def test_same_changes_as_deepdiff_over_whole_bodies(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Only the differing parts are handed to DeepDiff; what it finds must not change."""
+    whole = DeepDiff(before, after, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
+    expected = sorted(
+        (format_field_path(level.path(output_format="list")), report)
+        for report in _REPORTS
+        for level in whole.get(report, [])
+    )
+    found = sorted((c.path, c.action) for c in field_changes(before, after))
+    assert [path for path, _ in found] == [path for path, _ in expected]
+    assert [action for _, action in found] == [_REPORTS[report] for _, report in expected]
