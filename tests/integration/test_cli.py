@@ -7,14 +7,11 @@ import json
 import pytest
 
 from tests.conftest import Project
+from tests.integration.manifests import ONE_RULE_APP
 
-APP_RULES = """\
-target: onelogin-test
-app: 7
-rules:
-  - name: first
-    conditions: [{source: has_role, operator: ri, value: "340475"}]
-    actions: [{action: set_role, value: ["340476"]}]
+APP_RULES = (
+    ONE_RULE_APP
+    + """\
   - name: second
     match: any
     conditions: [{source: department, operator: "=", value: Sales}]
@@ -23,6 +20,7 @@ rules:
     conditions: [{source: last_login, operator: ">", value: "90"}]
     actions: [{action: set_status, value: ["2"]}]
 """
+)
 
 
 def onelogin_rule(name: str, enabled: bool = True) -> dict[str, object]:

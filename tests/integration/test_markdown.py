@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from tests.conftest import Project
+from tests.integration.manifests import ONE_RULE_APP
 
 EXPECTED = Path(__file__).parent / "expected" / "plan.md"
 
@@ -25,17 +26,14 @@ rules:
     constraint: {type: eventType, eventTypes: [READ]}
     action: {type: alert, alertLevel: WARNING, message: "An SSN was read ``` twice"}
 """
-APP = """\
-target: onelogin-test
-app: 7
-rules:
-  - name: first
-    conditions: [{source: has_role, operator: ri, value: "340475"}]
-    actions: [{action: set_role, value: ["340476"]}]
+APP = (
+    ONE_RULE_APP
+    + """\
   - name: second
     conditions: [{source: department, operator: "=", value: Sales}]
     actions: [{action: set_status, value: ["1"]}]
 """
+)
 MISSING_APP = """\
 target: onelogin-test
 app: 9

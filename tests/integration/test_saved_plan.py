@@ -13,6 +13,7 @@ from reconciler.models import ScopeRef
 from reconciler.selection import Shard
 from tests.conftest import Project
 from tests.integration.console import primo_upsert
+from tests.integration.manifests import ONE_RULE_APP
 
 PRIMO_RULES = """\
 target: primo-test
@@ -20,14 +21,7 @@ rules:
   - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE]}
   - {type: MDM_ENROLLMENT, nonCompliantStatus: [PENDING]}
 """
-APP_RULES = """\
-target: onelogin-test
-app: 7
-rules:
-  - name: first
-    conditions: [{source: has_role, operator: ri, value: "340475"}]
-    actions: [{action: set_role, value: ["340476"]}]
-"""
+APP_RULES = ONE_RULE_APP
 
 
 def save_plan(project: Project, *args: str) -> Path:

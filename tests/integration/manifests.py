@@ -1,0 +1,11 @@
+"""Manifest texts several CLI tests start from."""
+
+# One OneLogin app (7 in the sandbox's test tenant) with a single rule; tests append rules to it.
+ONE_RULE_APP = """\
+target: onelogin-test
+app: 7
+rules:
+  - name: first
+    conditions: [{source: has_role, operator: ri, value: "340475"}]
+    actions: [{action: set_role, value: ["340476"]}]
+"""
