@@ -124,12 +124,13 @@ def test_saved_plans_and_drift_repair_meet_the_same_guards(project: Project) -> 
     primo.upsert_rule("MDM_CONTROL_WIFI", ["FAILED"])
     project.write("rules/p.yaml", "target: primo-test\nrules: []\n")
 
-    assert project.run("plan", "--prune", "--out", "plan.json").exit_code == 0
-    refused = project.run("apply", "--auto-approve", "plan.json")
+    saved = str(project.root / "plan.json")
+    assert project.run("plan", "--prune", "--out", saved).exit_code == 0
+    refused = project.run("apply", "--auto-approve", saved)
     assert refused.exit_code == 1 and "delete_all" in refused.output
     repair = project.run("sync", "--prune", "--repair", "--auto-approve")
     assert repair.exit_code == 1 and "Repair refused by a safety guard" in repair.output
     assert project.sandbox.stats.writes == 0
 
-    assert project.run("apply", "--auto-approve", "--force", "plan.json").exit_code == 0
+    assert project.run("apply", "--auto-approve", "--force", saved).exit_code == 0
     assert all(rule["nonCompliantStatus"] == [] for rule in primo.rules.values())
