@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -254,13 +255,20 @@ def parse_yaml(text: str) -> Any:
         parser.dispose()
 
 
+@lru_cache(maxsize=64)
+def _resolved(base: Path) -> Path:
+    """An absolute project root or working folder, resolved once for the many manifests under it."""
+    return base.resolve()
+
+
 def display_path(path: Path, root: Path | None) -> str:
     """The path as the user knows it: relative to the project root, else to the working folder."""
+    resolved = path.resolve()
     for base in (root, Path.cwd()):
         if base is None:
             continue
         try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
+            return resolved.relative_to(_resolved(base.absolute())).as_posix()
         except ValueError:
             continue
     return path.as_posix()
@@ -328,7 +336,7 @@ def format_field_path(path: Sequence[str | int]) -> str:
 def plain(data: Any) -> Any:
     """Positioned containers as plain dicts and lists (for models and JSON)."""
     if isinstance(data, dict):
-        return {str(k): plain(v) for k, v in data.items()}
+        return {k if type(k) is str else str(k): plain(v) if isinstance(v, dict | list) else v for k, v in data.items()}
     if isinstance(data, list):
-        return [plain(v) for v in data]
+        return [plain(v) if isinstance(v, dict | list) else v for v in data]
     return data
