@@ -54,10 +54,27 @@ def _differing_parts(before: dict[str, Any], after: dict[str, Any]) -> tuple[dic
             continue
         if isinstance(a, dict) and isinstance(b, dict):
             a, b = _differing_parts(a, b)
+        elif isinstance(a, list) and isinstance(b, list):
+            a, b = _differing_items(a, b)
         if a is not _ABSENT:
             old[key] = a
         if b is not _ABSENT:
             new[key] = b
+    return old, new
+
+
+def _differing_items(before: list[Any], after: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Two lists of mappings with the items equal at the same index blanked (None in both) and the
+    others cut down: DeepDiff pairs such lists by index, so indexes and findings stay the same.
+    Lists holding anything but mappings are left whole (DeepDiff may align those by content)."""
+    if not all(isinstance(item, dict) for item in before) or not all(isinstance(item, dict) for item in after):
+        return before, after
+    old, new = list(before), list(after)
+    for index, (a, b) in enumerate(zip(before, after, strict=False)):  # a longer list keeps its extras
+        if a == b:
+            old[index] = new[index] = None
+        else:
+            old[index], new[index] = _differing_parts(a, b)
     return old, new
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -160,13 +162,29 @@ def _check_identities(state: DesiredState, config: Config, problems: list[Proble
         problems.extend(provider.check_scope(scope.rules))
 
 
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Loading allocates hundreds of thousands of containers that all live on: the cycle collector,
+    triggered by allocation counts, would walk the growing desired state again and again for nothing
+    (a third of a large estate's load time). It runs as usual afterwards; nested pauses leave it
+    to the outermost."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_desired(config: Config, targets: list[Target], rules_dir: Path | None = None) -> DesiredState:
     """Read every manifest; raise InputError listing all problems, or return the desired state."""
     selected = {t.name for t in targets}
     state = DesiredState()
     problems: list[Problem] = []
-    for path in manifest_files(rules_dir or config.rules_dir):
-        _load_file(path, config, selected, state, problems)
+    with cycle_collection_paused():
+        for path in manifest_files(rules_dir or config.rules_dir):
+            _load_file(path, config, selected, state, problems)
     _check_identities(state, config, problems)
     if problems:
         raise InputError(problems)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -109,44 +110,68 @@ class _TreeBuilder:
     """libyaml's events -> YamlMap / YamlSeq / scalars with positions.
 
     Building from events rather than from ruamel's node objects keeps the Python work per scalar
-    to a few operations: that is what lets thousands of rules load in a fraction of a second.
+    to a few operations: that is what lets thousands of rules load in a fraction of a second. The
+    loop is written out in one function, with names bound locally, because it runs once per event.
     """
 
     def __init__(self) -> None:
-        self.constructor = SafeConstructor(loader=_ScalarLoader())
+        self.constructor: SafeConstructor | None = None  # made on first need: few texts need it
         self.anchors: dict[str, Any] = {}
         self.stack: list[_Frame] = []
         self.root: Any = None
+        # Plain scalars' values by text: a manifest repeats its keys and many values, and a text
+        # always resolves to the same (immutable) value.
+        self.plain: dict[str, Any] = {}
 
     def build(self, parser: CParser) -> Any:
-        for event in iter(parser.get_event, None):
+        stack = self.stack
+        anchors = self.anchors
+        plain_values = self.plain
+        get_event = parser.get_event
+        frame: _Frame | None = None
+        while (event := get_event()) is not None:
             kind = type(event)
             if kind is ScalarEvent:
-                self._add(self._scalar(event), event)
+                text: str = event.value
+                tag = event.ctag
+                if tag is None and event.implicit[0]:  # plain: its type comes from how it looks
+                    value = plain_values.get(text, _NO_KEY)
+                    if value is _NO_KEY:
+                        value = plain_values[text] = self._plain(text, event)
+                elif tag is None or tag == STR_TAG:
+                    value = text
+                else:
+                    value = self._typed(str(tag), text, event)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                is_map = kind is MappingStartEvent
-                container: YamlMap | YamlSeq = YamlMap() if is_map else YamlSeq()
-                container.lc = Positions(event.start_mark.line, event.start_mark.column)
-                self._add(container, event)
-                self.stack.append(_Frame(container, is_map))
+                mark = event.start_mark
+                value = YamlMap() if kind is MappingStartEvent else YamlSeq()
+                value.lc = Positions(mark.line, mark.column)
             elif kind is MappingEndEvent:
-                self._merge(self.stack.pop())
+                self._merge(stack.pop())
+                frame = stack[-1] if stack else None
+                continue
             elif kind is SequenceEndEvent:
-                self.stack.pop()
+                stack.pop()
+                frame = stack[-1] if stack else None
+                continue
             elif kind is AliasEvent:
-                self._add(self.anchors[event.anchor], event, anchored=False)
+                self._add(frame, anchors[event.anchor], event.start_mark)
+                continue
+            else:
+                continue  # stream and document boundaries
+            if event.anchor is not None:
+                anchors[event.anchor] = value
+            self._add(frame, value, event.start_mark)
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                frame = _Frame(value, kind is MappingStartEvent)
+                stack.append(frame)
         return self.root
 
-    def _scalar(self, event: ScalarEvent) -> Any:
-        value: str = event.value
-        if event.tag is None and event.implicit[0]:  # plain: its type comes from how it looks
-            for tag, regexp in _IMPLICIT.get(value[:1], ()):
-                if regexp.match(value):
-                    return self._typed(str(tag), value, event)
-            return value
-        if event.tag is None or event.tag == STR_TAG:
-            return value
-        return self._typed(event.tag, value, event)
+    def _plain(self, value: str, event: ScalarEvent) -> Any:
+        for tag, regexp in _IMPLICIT.get(value[:1], ()):
+            if regexp.match(value):
+                return self._typed(str(tag), value, event)
+        return value
 
     def _typed(self, tag: str, value: str, event: ScalarEvent) -> Any:
         kind = tag.rsplit(":", 1)[-1]
@@ -161,18 +186,15 @@ class _TreeBuilder:
             return None
         if kind == "merge":
             return _MERGE
+        if self.constructor is None:
+            self.constructor = SafeConstructor(loader=_ScalarLoader())
         node = ScalarNode(tag, value, event.start_mark, event.end_mark, style=event.style)
         return self.constructor.construct_object(node, deep=True)  # 0x1F, 0o17, dates, explicit tags
 
-    def _add(self, value: Any, event: Any, anchored: bool = True) -> None:
-        mark = event.start_mark
-        if anchored and event.anchor is not None:
-            self.anchors[event.anchor] = value
-        if not self.stack:
+    def _add(self, frame: _Frame | None, value: Any, mark: Any) -> None:
+        if frame is None:
             self.root = value
-            return
-        frame = self.stack[-1]
-        if not frame.is_map:
+        elif not frame.is_map:
             frame.data[len(frame.container)] = (mark.line, mark.column)
             frame.container.append(value)
         elif frame.key is _NO_KEY:
@@ -233,13 +255,20 @@ def parse_yaml(text: str) -> Any:
         parser.dispose()
 
 
+@lru_cache(maxsize=64)
+def _resolved(base: Path) -> Path:
+    """An absolute project root or working folder, resolved once for the many manifests under it."""
+    return base.resolve()
+
+
 def display_path(path: Path, root: Path | None) -> str:
     """The path as the user knows it: relative to the project root, else to the working folder."""
+    resolved = path.resolve()
     for base in (root, Path.cwd()):
         if base is None:
             continue
         try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
+            return resolved.relative_to(_resolved(base.absolute())).as_posix()
         except ValueError:
             continue
     return path.as_posix()
@@ -307,7 +336,7 @@ def format_field_path(path: Sequence[str | int]) -> str:
 def plain(data: Any) -> Any:
     """Positioned containers as plain dicts and lists (for models and JSON)."""
     if isinstance(data, dict):
-        return {str(k): plain(v) for k, v in data.items()}
+        return {k if type(k) is str else str(k): plain(v) if isinstance(v, dict | list) else v for k, v in data.items()}
     if isinstance(data, list):
-        return [plain(v) for v in data]
+        return [plain(v) if isinstance(v, dict | list) else v for v in data]
     return data

@@ -35,6 +35,8 @@ CREATE_ROUNDS = 3  # a create whose answer is lost is looked for, then sent agai
 
 def _as_string(value: Any) -> Any:
     # The API models values as strings; numbers written bare in YAML (role ids) mean the same thing.
+    if type(value) is str:  # nearly always: answer before the isinstance checks
+        return value
     if isinstance(value, bool):
         return value
     return str(value) if isinstance(value, int | float) else value

@@ -284,6 +284,24 @@ def _canonical(node: Any) -> Any:
     return node
 
 
+def _misplaced_constraints(
+    constraint: dict[str, Any],
+    rule_type: str,
+    path: tuple[str | int, ...],
+    problems: list[tuple[tuple[str | int, ...], str]],
+) -> None:
+    """Appends to `problems` the constraints under `constraint` that a rule of `rule_type` cannot hold.
+    (A module function, not a closure: a recursive closure is a reference cycle left for the collector.)"""
+    kind = constraint["type"]
+    allowed = RULE_TYPE_OF_CONSTRAINT.get(kind)
+    if allowed and allowed != rule_type:
+        message = f"{kind!r} constraints are only allowed in {allowed} rules (this one is {rule_type!r})"
+        problems.append(((*path, "type"), message))
+    if kind in ("all", "any"):
+        for index, child in enumerate(constraint["constraints"]):
+            _misplaced_constraints(child, rule_type, (*path, "constraints", index), problems)
+
+
 class ViziVaultProvider(Provider):
     name = "vizivault"
     rule_model = ViziVaultRule
@@ -302,19 +320,7 @@ class ViziVaultProvider(Provider):
     def rule_problems(cls, body: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
         """Constraints the rule's type does not allow, anywhere in the all/any tree."""
         problems: list[tuple[tuple[str | int, ...], str]] = []
-
-        def walk(constraint: dict[str, Any], path: tuple[str | int, ...]) -> None:
-            kind = constraint["type"]
-            allowed = RULE_TYPE_OF_CONSTRAINT.get(kind)
-            if allowed and allowed != body["type"]:
-                rule_type = body["type"]
-                message = f"{kind!r} constraints are only allowed in {allowed} rules (this one is {rule_type!r})"
-                problems.append(((*path, "type"), message))
-            if kind in ("all", "any"):
-                for index, child in enumerate(constraint["constraints"]):
-                    walk(child, (*path, "constraints", index))
-
-        walk(body["constraint"], ("constraint",))
+        _misplaced_constraints(body["constraint"], body["type"], ("constraint",), problems)
         return problems
 
     @classmethod
