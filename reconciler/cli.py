@@ -1,4 +1,5 @@
-"""The `reconciler` command: validate, plan, apply, sandbox, demo."""
+"""The `reconciler` command: thin click wiring over the engine (validate, plan, apply, show, sync, targets,
+import, schema, sandbox, demo)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import eventloop
+from reconciler.applying import ApplyReport
 from reconciler.config import CONFIG_FILE, load_config
 from reconciler.errors import InputError, ReconcilerError
 from reconciler.guards import blocking
 from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
 from reconciler.markdown import render_markdown
+from reconciler.planning import Plan
 from reconciler.progress import ProgressDisplay, wanted
 from reconciler.providers import PROVIDERS
 from reconciler.remote import check_remote
@@ -220,6 +223,11 @@ async def _plan_with_progress(
         return await make_reviewed_plan(workspace, sessions, prune=prune, shard=shard, on_fetched=fetched)
 
 
+def _echo_json_outcome(result: Plan, report: ApplyReport | None) -> None:
+    outcome = None if report is None else report_json(report)
+    click.echo(json.dumps({"plan": result.to_json(), "apply": outcome}, indent=2))
+
+
 async def _plan_and_apply(
     workspace: Workspace,
     prune: bool | None,
@@ -237,12 +245,12 @@ async def _plan_and_apply(
             click.echo(render_plan(result, delete_verbs()))
         if blocking(result.refusals, force):
             if as_json:
-                click.echo(json.dumps({"plan": result.to_json(), "apply": None}, indent=2))
+                _echo_json_outcome(result, None)
             click.echo("Apply refused by a safety guard (see above); nothing was changed.", err=True)
             return EXIT_ERROR
         if not result.has_changes:
             if as_json:
-                click.echo(json.dumps({"plan": result.to_json(), "apply": None}, indent=2))
+                _echo_json_outcome(result, None)
             return EXIT_ERROR if result.has_errors else EXIT_OK
         if not _confirm_or_refuse(auto_approve):
             click.echo("Apply cancelled; nothing was changed.")
@@ -251,7 +259,7 @@ async def _plan_and_apply(
             applied = progress.counter("Applying changes", sum(len(s.changes) for s in result.scopes))
             report = await run_apply(result, sessions, applied)
         if as_json:
-            click.echo(json.dumps({"plan": result.to_json(), "apply": report_json(report)}, indent=2))
+            _echo_json_outcome(result, report)
         else:
             click.echo("")
             click.echo(render_report(report))
