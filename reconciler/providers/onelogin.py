@@ -1,6 +1,6 @@
 """OneLogin app rules (API v2): ordered rules per app, matched by name, OAuth2 client-credentials tokens.
 
-Facts from api-notes §3 this module relies on:
+Facts beyond the API reference (from the vendor's other docs and SDKs) this module relies on:
 - a plain list answers only enabled rules: live state is the `enabled=true` and `enabled=false` lists;
 - `PUT .../rules/sort` takes every rule id of the app in the new order;
 - condition and action values are strings; an action's `value` is a list of strings.

@@ -1,6 +1,6 @@
 """Primo compliance alert rules: one rule per type, written by upsert, "deleted" by disabling.
 
-Assumptions (api-notes §1), kept here and nowhere else:
+Assumptions beyond the API reference (from the vendor's other docs and SDKs), kept here and nowhere else:
 - live rules are listed with `GET /compliance/alert-rules`, paged like Primo's other lists, and
   each item carries its `type`;
 - deleting a rule means upserting it with an empty `nonCompliantStatus` (alerts disabled);

@@ -1,6 +1,6 @@
 """ViziVault data-governance rules: upsert by `key`, list all, delete by name.
 
-Assumptions (api-notes §2), kept here and nowhere else:
+Assumptions beyond the API reference (from the vendor's other docs and SDKs), kept here and nowhere else:
 - `key` is the rule's identity (upserts match on it), while GET/DELETE address a rule by name;
 - `executionOrder` is filled in by the server when omitted, so it is compared only when given;
   the value it fills in is 1 (every rule in the reference's examples has it), so `import` leaves
@@ -29,7 +29,7 @@ EventType = Literal["STORE", "UPDATE", "READ", "DELETE"]
 AlertLevel = Literal["INFO", "WARNING", "DANGER", "SUCCESS", "NEUTRAL", "NORMAL"]
 
 
-# Constraint types only one rule type allows (api-notes §2); the rest are allowed in both.
+# Constraint types only one rule type allows (from the vendor's rule-language docs); the rest are allowed in both.
 RULE_TYPE_OF_CONSTRAINT = {
     "tag": "data",
     "regulation": "data",

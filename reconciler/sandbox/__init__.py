@@ -5,7 +5,7 @@ admin routes under `/_sandbox/` (stats, faults). Kept apart from the product: no
 the rest of `reconciler`; the product imports only the names below.
 
 Choices a client author should know (each kept in one named place in its module):
-- Primo: `GET /compliance/alert-rules` pages like Primo's other lists (api-notes assumption);
+- Primo: `GET /compliance/alert-rules` pages like Primo's other lists (an assumption);
   totalPages is 0 when there are no rules; errors are `{"message", "statusCode"}`, 401 `{"message"}`.
 - ViziVault: rule names must be unique across keys (GET/DELETE address rules by name); a rule
   posted without executionOrder is stored with 1; unknown top-level fields are not stored.

@@ -1,6 +1,6 @@
 """Emulator of Primo's compliance alert rules (`POST /compliance/alert-rules`, upsert per type).
 
-The list endpoint is an assumption shared with the client (api-notes §1): `GET
+The list endpoint is an assumption shared with the client (see the Primo provider): `GET
 /compliance/alert-rules`, paged like Primo's other lists, items carrying their `type`. Primo's
 error bodies are undocumented: `{"message", "statusCode"}` (401: `{"message"}`) and the wording
 of the 400 messages below are ours.
