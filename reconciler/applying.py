@@ -28,6 +28,7 @@ class Outcome:
     change: Change
     status: str  # "applied" | "failed" | "skipped"
     message: str = ""
+    provider: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,7 +76,7 @@ async def apply_scope(
     failed = False
 
     def record(change: Change, status: str, message: str = "") -> None:
-        outcome = Outcome(scope.target, scope.scope, scope.label, change, status, message)
+        outcome = Outcome(scope.target, scope.scope, scope.label, change, status, message, scope.provider)
         report.outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)

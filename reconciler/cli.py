@@ -19,7 +19,7 @@ from reconciler.errors import InputError, ReconcilerError
 from reconciler.guards import blocking
 from reconciler.importing import import_target, render_import
 from reconciler.live import Sessions
-from reconciler.markdown import render_markdown
+from reconciler.markdown import markdown_on_stdout, render_markdown
 from reconciler.planning import Plan
 from reconciler.progress import ProgressDisplay, wanted
 from reconciler.providers import PROVIDERS
@@ -147,7 +147,11 @@ def schema(config_path: Path, out: Path | None) -> None:
     """Print the JSON Schema of manifests (for editors); target names come from the config when there is one."""
     text = manifest_schema_json(load_config(config_path) if config_path.exists() else None)
     if out:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)  # `.reconciler/` is made on first use
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ReconcilerError(f"{out}: cannot write the schema ({exc.strerror})") from exc
     else:
         click.echo(text, nl=False)
 
@@ -188,6 +192,8 @@ def plan(
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change, rule by rule and field by field."""
+    if as_json and markdown_on_stdout(markdown_out):
+        raise ReconcilerError("--json and --markdown - both print to stdout: give --markdown a file")
     workspace = shard_workspace(open_workspace(config_path, targets), shard)
 
     async def run() -> ReviewedPlan:
@@ -196,7 +202,8 @@ def plan(
 
     reviewed = eventloop.run(run())
     result = reviewed.plan
-    _echo_plan(reviewed, as_json)
+    if not markdown_on_stdout(markdown_out):
+        _echo_plan(reviewed, as_json)
     if out_path is not None:
         write_plan_file(reviewed, out_path)
     if markdown_out is not None:
@@ -242,7 +249,7 @@ async def _plan_and_apply(
         else:
             result = await check_fresh(saved, workspace, sessions)
         if not as_json:
-            click.echo(render_plan(result, delete_verbs()))
+            click.echo(render_plan(result, delete_verbs(), forced=force))
         if blocking(result.refusals, force):
             if as_json:
                 _echo_json_outcome(result, None)
@@ -262,7 +269,7 @@ async def _plan_and_apply(
             _echo_json_outcome(result, report)
         else:
             click.echo("")
-            click.echo(render_report(report))
+            click.echo(render_report(report, delete_verbs()))
         return EXIT_OK if report.ok and not result.has_errors else EXIT_ERROR
 
 
@@ -347,6 +354,8 @@ def sync(
     Exits 0 when live rules match the manifests (or every drift was repaired), 2 when drift was found
     and left, 1 on error.
     """
+    if as_json and markdown_on_stdout(markdown_out):
+        raise ReconcilerError("--json and --markdown - both print to stdout: give --markdown a file")
     workspace = shard_workspace(open_workspace(config_path, targets), shard)
     output = SyncOutput(as_json, markdown_out)
     confirm = partial(_confirm_or_refuse, auto_approve)  # asked only when there is drift to repair

@@ -143,3 +143,8 @@ def render_markdown(
     if len(text) > MAX_CHARS:
         text = _render(plan, verbs, title, kind, dates, with_diff=False)
     return text
+
+
+def markdown_on_stdout(stream: object) -> bool:
+    """True when `--markdown -` sends markdown to stdout, which then carries nothing else."""
+    return getattr(stream, "name", None) == "-"

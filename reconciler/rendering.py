@@ -63,7 +63,8 @@ def summary_line(plan: Plan) -> str:
     return text
 
 
-def render_plan(plan: Plan, delete_verbs: dict[str, str] | None = None) -> str:
+def render_plan(plan: Plan, delete_verbs: dict[str, str] | None = None, *, forced: bool = False) -> str:
+    """The plan for people; `forced` (apply --force) shows the guards --force overrides as passed."""
     verbs = delete_verbs or {}
     lines: list[str] = []
     for warning in plan.warnings:
@@ -88,17 +89,21 @@ def render_plan(plan: Plan, delete_verbs: dict[str, str] | None = None) -> str:
                     fg="magenta",
                 )
             )
-    lines += refusal_lines(plan)
+    lines += refusal_lines(plan, forced=forced)
     lines.append("")
     lines.append(summary_line(plan))
     return "\n".join(lines)
 
 
-def refusal_lines(plan: Plan) -> list[str]:
-    """Each guard the plan trips: which, why, and how to get past it."""
+def refusal_lines(plan: Plan, *, forced: bool = False) -> list[str]:
+    """Each guard the plan trips: which, why, and how to get past it (or that --force got past it)."""
     lines = []
     for refusal in plan.refusals:
         lines.append("")
+        if forced and refusal.force_overrides:
+            passed = f"! guard {refusal.guard} ({refusal.target}) passed with --force: {refusal.message}"
+            lines.append(click.style(passed, fg="yellow"))
+            continue
         lines.append(
             click.style(f"✗ apply refused by guard {refusal.guard} ({refusal.target}): {refusal.message}", fg="red")
         )
@@ -110,21 +115,20 @@ def plan_json(plan: Plan) -> str:
     return json.dumps(plan.to_json(), indent=2, ensure_ascii=False)
 
 
-def outcome_line(outcome: Outcome) -> str:
+def outcome_line(outcome: Outcome, delete_verbs: dict[str, str] | None = None) -> str:
     mark, color = {"applied": ("✓", "green"), "failed": ("✗", "red"), "skipped": ("·", "yellow")}[outcome.status]
-    what = (
-        "reorder"
-        if outcome.change.action == "reorder"
-        else f"{outcome.change.action} {value_text(outcome.change.identity)}"
-    )
+    action = outcome.change.action
+    if action == "delete":
+        action = (delete_verbs or {}).get(outcome.provider, "delete")  # Primo "deletes" by disabling
+    what = "reorder" if action == "reorder" else f"{action} {value_text(outcome.change.identity)}"
     text = f"{mark} {outcome.status} {what} in {outcome.target} · {outcome.label}"
     if outcome.message:
         text += f": {outcome.message}"
     return click.style(text, fg=color)
 
 
-def render_report(report: ApplyReport) -> str:
-    lines = [outcome_line(o) for o in report.outcomes]
+def render_report(report: ApplyReport, delete_verbs: dict[str, str] | None = None) -> str:
+    lines = [outcome_line(o, delete_verbs) for o in report.outcomes]
     lines.append("")
     lines.append(
         f"Apply: {report.count('applied')} applied, {report.count('failed')} failed, {report.count('skipped')} skipped."

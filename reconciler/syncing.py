@@ -16,7 +16,7 @@ import click
 
 from reconciler.applying import ApplyReport
 from reconciler.guards import blocking
-from reconciler.markdown import fenced, render_markdown
+from reconciler.markdown import fenced, markdown_on_stdout, render_markdown
 from reconciler.models import LiveScope, ScopeRef
 from reconciler.rendering import render_plan, render_report, report_json, value_text
 from reconciler.runner import Workspace, delete_verbs, open_sessions, run_apply
@@ -72,12 +72,18 @@ class SyncOutput:
     as_json: bool = False
     markdown: IO[str] | None = None
 
+    @property
+    def text(self) -> bool:
+        """Whether the text report goes to stdout: not when JSON or markdown (`--markdown -`) takes it."""
+        return not self.as_json and not markdown_on_stdout(self.markdown)
+
 
 def _markdown(reviewed: ReviewedPlan, drifted: list[Drifted], report: ApplyReport | None) -> str:
     dates = {(d.ref, d.identity): d.modified for d in drifted if d.modified}
     text = render_markdown(reviewed.plan, delete_verbs(), title="reconciler drift", kind="drift", modified=dates)
     if report is not None:
-        text += "\n**Repair**\n\n" + fenced(click.unstyle(render_report(report)).splitlines(), "text") + "\n"
+        repair_lines = click.unstyle(render_report(report, delete_verbs())).splitlines()
+        text += "\n**Repair**\n\n" + fenced(repair_lines, "text") + "\n"
     return text
 
 
@@ -94,21 +100,21 @@ async def run_sync(
         reviewed = await make_reviewed_plan(workspace, sessions, prune=prune)
         plan = reviewed.plan
         drifted = drifted_rules(reviewed)
-        if not output.as_json:
-            click.echo(render_plan(plan, delete_verbs()) + modified_text(drifted))
+        if output.text:
+            click.echo(render_plan(plan, delete_verbs(), forced=force and repair) + modified_text(drifted))
             if plan.has_changes:
                 click.echo(f"\nDrift: {len(drifted)} change(s) would bring live rules back to the manifests.")
         report: ApplyReport | None = None
         refused = blocking(plan.refusals, force) if repair else []
-        if refused and not output.as_json:
+        if refused and output.text:
             click.echo("Repair refused by a safety guard (see above); nothing was changed.", err=True)
         if repair and plan.has_changes and not refused:
             if confirm():
                 report = await run_apply(plan, sessions)
-                if not output.as_json:
+                if output.text:
                     click.echo("")
-                    click.echo(render_report(report))
-            elif not output.as_json:
+                    click.echo(render_report(report, delete_verbs()))
+            elif output.text:
                 click.echo("Repair cancelled; nothing was changed.")
     if output.as_json:
         document = {

@@ -48,6 +48,8 @@ def test_a_mass_delete_is_refused_without_force(project: Project) -> None:
 
     forced = project.run("apply", "--auto-approve", "--prune", "--force")
     assert forced.exit_code == 0, forced.output
+    assert "! guard max_change_share (onelogin-test) passed with --force" in forced.output
+    assert "apply refused" not in forced.output
     assert [r["name"] for r in tenant.rules(8)] == ["keep"]
 
 
@@ -63,7 +65,9 @@ def test_deleting_every_rule_needs_force(project: Project) -> None:
     assert answer["apply"] is None and answer["plan"]["refusals"][0]["guard"] == "delete_all"
     assert primo.rules["MDM_ONLINE"]["nonCompliantStatus"] == ["OFFLINE"]
 
-    assert project.run("apply", "--auto-approve", "--prune", "--force").exit_code == 0
+    forced = project.run("apply", "--auto-approve", "--prune", "--force")
+    assert forced.exit_code == 0
+    assert '✓ applied disable "MDM_ONLINE"' in forced.output  # Primo deletes by disabling, and says so
     assert all(rule["nonCompliantStatus"] == [] for rule in primo.rules.values())
 
 

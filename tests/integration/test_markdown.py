@@ -94,3 +94,11 @@ def test_markdown_plan_matches_the_expected_file(project: Project) -> None:
     assert text == EXPECTED.read_text(encoding="utf-8")
     for secret in project.env.values():
         assert secret not in text
+
+
+def test_markdown_on_stdout_is_all_that_stdout_carries(project: Project) -> None:
+    seed(project)
+    result = project.run("plan", "--markdown", "-")
+    assert result.stdout == EXPECTED.read_text(encoding="utf-8")
+    both = project.run("plan", "--json", "--markdown", "-")
+    assert both.exit_code == 1 and "both print to stdout" in both.output

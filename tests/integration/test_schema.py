@@ -65,7 +65,7 @@ def test_without_a_config_any_target_name_is_accepted(tmp_path: Path) -> None:
     schema = _schema("--config", str(tmp_path / "absent.yaml"))
     manifest = "target: anything\nrules:\n  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE], protect: true}\n"
     jsonschema.validate(_yaml(manifest), schema)
-    out = tmp_path / "schema.json"
+    out = tmp_path / ".reconciler" / "manifest.schema.json"  # the folder is made on first use
     result = CliRunner().invoke(main, ["schema", "--config", str(tmp_path / "absent.yaml"), "--out", str(out)])
     assert result.exit_code == 0
     assert json.loads(out.read_text(encoding="utf-8")) == schema
