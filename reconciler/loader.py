@@ -90,7 +90,9 @@ def _load_file(path: Path, config: Config, selected: set[str], state: DesiredSta
         return
     provider = PROVIDERS[config.targets[target_names[0]].provider]
     header = {k: v for k, v in raw.items() if k not in HEADER_KEYS}
-    scope_header, header_problems = validate_model(provider.scope_model, plain(header), root=raw, file=file)
+    scope_header, header_problems = validate_model(
+        provider.scope_model, plain(header), root=raw, file=file, other_names=HEADER_KEYS
+    )
     problems.extend(header_problems)
     rules = raw.get("rules")
     if rules is None:
@@ -120,7 +122,7 @@ def _load_file(path: Path, config: Config, selected: set[str], state: DesiredSta
             )
             continue
         model, rule_problems = validate_model(
-            provider.rule_model, data, root=raw, file=file, base=base, field_prefix=base
+            provider.rule_model, data, root=raw, file=file, base=base, field_prefix=base, other_names=RULE_META_KEYS
         )
         problems.extend(rule_problems)
         if model is None:

@@ -126,13 +126,16 @@ def validate_model(
     file: str,
     base: Sequence[str | int] = (),
     field_prefix: Sequence[str | int] = (),
+    other_names: Iterable[str] = (),
 ) -> tuple[M | None, list[Problem]]:
-    """Validate `data` (found at `base` inside the YAML `root`); problems point at file:line:col."""
+    """Validate `data` (found at `base` inside the YAML `root`); problems point at file:line:col.
+
+    `other_names`: fields valid beside the model's (read elsewhere), also offered as 'did you mean'."""
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
         problems = []
-        vocabulary = known_field_names(model)
+        vocabulary = known_field_names(model) | frozenset(other_names)
         for error in exc.errors():
             loc = _yaml_path(error["loc"], data, error["type"])
             if error["type"] == "union_tag_invalid":

@@ -24,6 +24,14 @@ BAD_MANIFESTS = {
         "rules/bad.yaml:4:5 rules[1]: duplicate rule 'MDM_ONLINE' in primo-test/primo: already defined at "
         "rules/bad.yaml:3:5",
     ),
+    "misspelt header key": (
+        "target: primo-test\nrulez:\n  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE]}\n",
+        "rules/bad.yaml:2:1 rulez: unknown field 'rulez' (did you mean 'rules'?)",
+    ),
+    "misspelt protect": (
+        "target: primo-test\nrules:\n  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE], protct: true}\n",
+        "rules/bad.yaml:3:55 rules[0].protct: unknown field 'protct' (did you mean 'protect'?)",
+    ),
     "unknown target": (
         GOOD_PRIMO.replace("primo-test", "primo-tset"),
         "rules/bad.yaml:1:9 target: unknown target 'primo-tset' (did you mean 'primo-test'?)",
@@ -66,7 +74,8 @@ def test_all_problems_are_reported_in_one_run(project: Project) -> None:
         project.write(f"rules/{case.replace(' ', '_')}.yaml", text)
     result = project.run("validate")
     assert result.exit_code == 1
-    assert "6 problem(s) found" in result.output  # the unknown field also leaves the real one missing
+    # 7 files; a misspelt field also leaves the real one missing (twice: nonCompliantStatus and rules)
+    assert "9 problem(s) found" in result.output
 
 
 def test_example_rules_validate(project: Project) -> None:
