@@ -19,6 +19,13 @@ def _tenant_spec(value: str) -> tuple[str, str]:
     return provider, name
 
 
+def _app_spec(value: str) -> tuple[int, str]:
+    app_id, _, name = value.partition(":")
+    if not app_id.isdigit():
+        raise click.BadParameter(f"{value!r}: expected ID or ID:NAME with a numeric ID")
+    return int(app_id), name or f"App {app_id}"
+
+
 def _credentials(tenant: object) -> str:
     """The fake credentials a client needs for this tenant (printed on purpose: nothing here is secret)."""
     if hasattr(tenant, "api_key"):
@@ -47,6 +54,13 @@ def _credentials(tenant: object) -> str:
     "Default: a 'demo' tenant per provider (unless --state already holds tenants).",
 )
 @click.option(
+    "--app",
+    "apps",
+    multiple=True,
+    metavar="ID[:NAME]",
+    help="OneLogin app to create in every OneLogin tenant (repeatable), e.g. --app 500100:Salesforce.",
+)
+@click.option(
     "--latency-ms", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Added to every request."
 )
 @click.option(
@@ -68,6 +82,7 @@ def sandbox_command(
     state_file: Path | None,
     no_save: bool,
     tenants: tuple[str, ...],
+    apps: tuple[str, ...],
     latency_ms: float,
     fault_rate: float,
     fault_kinds: str,
@@ -93,10 +108,14 @@ def sandbox_command(
         raise click.BadParameter(str(exc), param_hint="--fault-kinds") from None
     server = SandboxServer(host=host, port=port, faults=faults, state_file=state_file, save_state=not no_save)
     specs = [_tenant_spec(t) for t in tenants]
+    app_specs = [_app_spec(a) for a in apps]
     if not specs and not server.state.tenants():
         specs = [(provider, "demo") for provider in PROVIDERS]
     for provider, name in specs:
         server.state.tenant(provider, name)
+    for tenant in server.state.tenants():
+        for app_id, app_name in app_specs if tenant.provider == "onelogin" else []:
+            tenant.add_app(app_id, app_name)
     try:
         server.start()
     except OSError as exc:
@@ -105,6 +124,9 @@ def sandbox_command(
     for tenant in server.state.tenants():
         url = server.url(tenant.provider, tenant.name)
         click.echo(f"  {tenant.provider:<9} {tenant.name:<12} {url}  {_credentials(tenant)}")
+        if tenant.provider == "onelogin":
+            apps_line = ", ".join(f"{app.id} {app.name!r}" for app in tenant.apps.values()) or "none (see --app)"
+            click.echo(f"            apps: {apps_line}")
     click.echo("Admin: GET /_sandbox/stats, POST /_sandbox/stats/reset, GET|POST /_sandbox/faults")
     click.echo("Press Ctrl-C to stop.")
     sys.stdout.flush()  # a parent process reading the URL from a pipe must not wait for a full buffer

@@ -127,6 +127,8 @@ def test_cli_serves_prints_credentials_and_persists(tmp_path: Path) -> None:
         "primo:acme",
         "--tenant",
         "onelogin:acme",
+        "--app",
+        "500100:Salesforce",
         "--latency-ms",
         "1",
         "--faults-on-writes-only",
@@ -142,6 +144,7 @@ def test_cli_serves_prints_credentials_and_persists(tmp_path: Path) -> None:
         output = "".join(lines)
         assert "api_key=primo-acme-key" in output
         assert "client_id=onelogin-acme-id client_secret=onelogin-acme-secret" in output
+        assert "apps: 500100 'Salesforce'" in output
         url = re.search(r"(http://127\.0\.0\.1:\d+/primo/acme)", output)
         assert url is not None, output
         answer = http.post(
@@ -166,3 +169,4 @@ def test_cli_refuses_bad_options() -> None:
     refused = runner.invoke(sandbox_command, ["--fault-kinds", "500,fire"])
     assert refused.exit_code == 2 and "fire" in refused.output
     assert runner.invoke(sandbox_command, ["--fault-rate", "2"]).exit_code == 2
+    assert runner.invoke(sandbox_command, ["--app", "salesforce"]).exit_code == 2
