@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import Project
-from tests.integration.manifests import ONE_RULE_APP
+from tests.integration.manifests import ONE_RULE_APP, onelogin_rule
 
 APP_RULES = (
     ONE_RULE_APP
@@ -21,16 +21,6 @@ APP_RULES = (
     actions: [{action: set_status, value: ["2"]}]
 """
 )
-
-
-def onelogin_rule(name: str, enabled: bool = True) -> dict[str, object]:
-    return {
-        "name": name,
-        "match": "all",
-        "enabled": enabled,
-        "conditions": [{"source": "title", "operator": "~", "value": name}],
-        "actions": [{"action": "set_status", "value": ["3"]}],
-    }
 
 
 def live_names(project: Project, app_id: int) -> list[str]:

@@ -5,18 +5,8 @@ from __future__ import annotations
 import json
 
 from tests.conftest import Project
+from tests.integration.manifests import onelogin_rule
 from tests.integration.settings import configure
-
-
-def onelogin_rule(name: str) -> dict[str, object]:
-    return {
-        "name": name,
-        "match": "all",
-        "enabled": True,
-        "conditions": [{"source": "title", "operator": "~", "value": name}],
-        "actions": [{"action": "set_status", "value": ["3"]}],
-    }
-
 
 KEEP = """\
 target: onelogin-test
