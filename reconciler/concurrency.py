@@ -17,14 +17,18 @@ REMAINING_HEADER = "X-RateLimit-Remaining"
 REQUESTS_PER_SLOT = 10
 
 
+def rate_limit_remaining(headers: Mapping[str, str]) -> int | None:
+    """Requests left in the rate-limit window, or None when the answer does not say."""
+    try:
+        return int(headers[REMAINING_HEADER])
+    except (KeyError, ValueError):
+        return None
+
+
 def allowed_in_flight(configured: int, headers: Mapping[str, str]) -> int:
     """How many requests may be in flight after an answer with these headers (at least 1)."""
-    remaining = headers.get(REMAINING_HEADER)
-    if remaining is None:
-        return configured
-    try:
-        left = int(remaining)
-    except ValueError:
+    left = rate_limit_remaining(headers)
+    if left is None:
         return configured
     return max(1, min(configured, left // REQUESTS_PER_SLOT))
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import httpx
 import stamina
 
+from reconciler.concurrency import rate_limit_remaining
 from reconciler.errors import ApiError
 
 # stamina logs each scheduled retry at WARNING; without a handler Python would print them bare on
@@ -133,10 +134,12 @@ class RateLimitThrottle:
         self.waited = 0.0
 
     def observe(self, headers: Mapping[str, str]) -> None:
+        remaining = rate_limit_remaining(headers)
         try:
-            remaining = int(headers["X-RateLimit-Remaining"])
             reset_in = float(headers["X-RateLimit-Reset"])
         except (KeyError, ValueError):
+            return
+        if remaining is None:
             return
         reset_at = self._clock() + reset_in
         same_window = self._remaining is not None and abs(reset_at - self._reset_at) < 1.0
