@@ -251,25 +251,10 @@ def _plan_reorder(
     return Change("reorder", "order", order_before=before, order_after=target, sequence=new_sequence)
 
 
-def build_plan(
-    desired_scopes: list[DesiredScope],
-    live: dict[ScopeRef, LiveScope | ApiError],
-    providers: dict[str, type[Provider]],
-    prune: dict[str, bool],
-) -> Plan:
-    """One ScopePlan per desired scope; a scope whose live state failed to load gets an error, no changes."""
-    plan = Plan()
-    for desired in sorted(desired_scopes, key=lambda s: s.ref):
-        state = live[desired.ref]
-        plan.scopes.append(
-            plan_scope_or_error(providers[desired.ref.target], desired, state, prune[desired.ref.target])
-        )
-    return plan
-
-
 def plan_scope_or_error(
     provider: type[Provider], desired: DesiredScope, state: LiveScope | ApiError, prune: bool
 ) -> ScopePlan:
+    """The plan of one scope; a scope whose live state failed to load gets an error and no changes."""
     if isinstance(state, ApiError):
         label = provider.scope_label(desired.ref.scope)
         return ScopePlan(desired.ref.target, provider.name, desired.ref.scope, label, error=str(state))

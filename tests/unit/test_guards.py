@@ -10,7 +10,7 @@ from reconciler.config import Target, TargetConfig
 from reconciler.errors import Location
 from reconciler.guards import blocking, check_guards
 from reconciler.models import DesiredRule, DesiredScope, DesiredState, LiveRule, LiveScope, ScopeRef
-from reconciler.planning import Plan, build_plan
+from reconciler.planning import Plan, plan_scope_or_error
 from reconciler.providers.onelogin import OneLoginProvider
 from reconciler.providers.primo import PrimoProvider
 from reconciler.providers.vizivault import ViziVaultProvider
@@ -50,7 +50,7 @@ def desired(*rules: tuple[str, dict[str, Any], bool]) -> DesiredState:
 
 def guard(state: DesiredState, scope: LiveScope, prune: bool = True, **settings: Any) -> tuple[Plan, list[Any]]:
     providers = {"t": OneLoginProvider}
-    plan = build_plan(list(state.scopes.values()), {REF: scope}, providers, {"t": prune})
+    plan = Plan([plan_scope_or_error(OneLoginProvider, state.scopes[REF], scope, prune)])
     return plan, check_guards(plan, {REF: scope}, state, [target(**settings)], providers)
 
 
@@ -140,7 +140,7 @@ def test_primo_deletes_are_disables_and_disabled_rules_do_not_count() -> None:
         {"provider": "primo", "url": "http://x", "credentials": {"api_key": {"env": "X"}}, "protect": ["MDM_ONLINE"]}
     )
     providers = {"t": PrimoProvider}
-    plan = build_plan([state.scopes[ref]], {ref: scope}, providers, {"t": True})
+    plan = Plan([plan_scope_or_error(PrimoProvider, state.scopes[ref], scope, prune=True)])
     refusals = check_guards(plan, {ref: scope}, state, [Target("t", spec, Location("r"))], providers)
     assert sorted(r.guard for r in refusals) == ["delete_all", "protect"]
     assert "every live rule of target 't' (2)" in next(r.message for r in refusals if r.guard == "delete_all")

@@ -6,7 +6,7 @@ from typing import Any
 
 from reconciler.errors import ApiError, Location
 from reconciler.models import DesiredRule, DesiredScope, LiveRule, LiveScope, ScopeRef
-from reconciler.planning import Plan, build_plan, plan_scope
+from reconciler.planning import Plan, plan_scope, plan_scope_or_error
 from reconciler.providers.onelogin import OneLoginProvider
 from reconciler.providers.primo import PrimoProvider
 from reconciler.providers.vizivault import ViziVaultProvider
@@ -175,7 +175,7 @@ def test_duplicate_live_names_match_once_and_extras_are_unmanaged() -> None:
 def test_failed_read_plans_nothing_for_that_scope() -> None:
     want = desired(PRIMO, PrimoProvider, [{"type": "MDM_ONLINE", "nonCompliantStatus": ["OFFLINE_7_DAYS"]}])
     live = {PRIMO: ApiError("Not Found", status=404, method="GET", path="/compliance/alert-rules")}
-    plan = build_plan([want], live, {"primo-prod": PrimoProvider}, {"primo-prod": True})
+    plan = Plan([plan_scope_or_error(PrimoProvider, want, live[PRIMO], prune=True)])
     assert plan.has_errors and not plan.has_changes
     assert "HTTP 404" in (plan.scopes[0].error or "")
 
@@ -183,7 +183,7 @@ def test_failed_read_plans_nothing_for_that_scope() -> None:
 def test_plan_json_round_trip() -> None:
     want = desired(APP, OneLoginProvider, [ol_rule("a", "2"), ol_rule("b")])
     live = LiveScope(APP, [ol_live(1, 1, ol_rule("b")), ol_live(2, 2, ol_rule("a"))])
-    plan = build_plan([want], {APP: live}, {"onelogin-prod": OneLoginProvider}, {"onelogin-prod": False})
+    plan = Plan([plan_scope_or_error(OneLoginProvider, want, live, prune=False)])
     data = plan.to_json()
     assert data["format_version"] == 2
     assert data["summary"]["update"] == 1 and data["summary"]["reorder"] == 1
