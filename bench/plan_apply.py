@@ -34,7 +34,7 @@ from reconciler import eventloop, loader, runner
 from reconciler.planning import Plan
 from reconciler.providers.onelogin import APPS_PAGE_SIZE  # noqa: F401 - documents that apps are not listed
 from reconciler.providers.primo import PAGE_SIZE as PRIMO_PAGE_SIZE
-from reconciler.rendering import plan_json, render_plan
+from reconciler.rendering import json_text, render_plan
 from reconciler.runner import Workspace, delete_verbs, make_plan, open_sessions, open_workspace, run_apply
 
 TARGET_SPEEDUP = 10.0
@@ -198,7 +198,7 @@ async def timed_plan(workspace: Workspace, sandbox: SandboxProcess, cpu: Cpu) ->
 def render_cpu(plan: Plan) -> float:
     start = time.process_time()
     render_plan(plan, delete_verbs())
-    plan_json(plan)
+    json_text(plan.to_json())
     return time.process_time() - start
 
 

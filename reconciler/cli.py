@@ -24,7 +24,7 @@ from reconciler.planning import Plan
 from reconciler.progress import ProgressDisplay, wanted
 from reconciler.providers import PROVIDERS
 from reconciler.remote import check_remote
-from reconciler.rendering import render_plan, render_report, report_json
+from reconciler.rendering import json_text, render_plan, render_report, report_json
 from reconciler.runner import Workspace, delete_verbs, open_sessions, open_workspace, run_apply
 from reconciler.savedplan import (
     ReviewedPlan,
@@ -232,7 +232,7 @@ async def _plan_with_progress(
 
 def _echo_json_outcome(result: Plan, report: ApplyReport | None) -> None:
     outcome = None if report is None else report_json(report)
-    click.echo(json.dumps({"plan": result.to_json(), "apply": outcome}, indent=2))
+    click.echo(json_text({"plan": result.to_json(), "apply": outcome}))
 
 
 async def _plan_and_apply(

@@ -17,7 +17,7 @@ import click
 from reconciler.diffing import FieldChange
 from reconciler.models import ScopeRef
 from reconciler.planning import Change, Plan, ScopePlan
-from reconciler.rendering import SYMBOLS, summary_line, value_text
+from reconciler.rendering import SYMBOLS, action_word, summary_line, value_text
 
 # GitHub refuses comments over 65,536 characters; past this a plan is shown without its diffs.
 MAX_CHARS = 60_000
@@ -54,8 +54,7 @@ def diff_lines(fields: list[FieldChange]) -> list[str]:
 
 
 def change_block(change: Change, delete_verb: str, modified: str | None, with_diff: bool) -> list[str]:
-    verb = delete_verb if change.action == "delete" else change.action
-    title = f"<code>{SYMBOLS[change.action]} {verb}</code>"
+    title = f"<code>{SYMBOLS[change.action]} {action_word(change.action, delete_verb)}</code>"
     if change.action != "reorder":
         title += f" <b>{html.escape(change.identity)}</b>"
     if change.source:

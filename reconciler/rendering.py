@@ -16,6 +16,11 @@ SYMBOLS = {"create": "+", "update": "~", "delete": "-", "reorder": "↕"}
 COLORS = {"create": "green", "update": "yellow", "delete": "red", "reorder": "cyan"}
 
 
+def action_word(action: str, delete_verb: str = "delete") -> str:
+    """What a change is called: its action, except a delete, which a provider may call otherwise (disable)."""
+    return delete_verb if action == "delete" else action
+
+
 def value_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
 
@@ -29,8 +34,8 @@ def _field_line(change: FieldChange) -> str:
 
 
 def change_lines(change: Change, delete_verb: str = "delete") -> list[str]:
-    verb = delete_verb if change.action == "delete" else change.action
-    head = click.style(f"{SYMBOLS[change.action]} {verb}", fg=COLORS[change.action], bold=True)
+    word = action_word(change.action, delete_verb)
+    head = click.style(f"{SYMBOLS[change.action]} {word}", fg=COLORS[change.action], bold=True)
     if change.action == "reorder":
         return [
             f"  {head}",
@@ -111,15 +116,14 @@ def refusal_lines(plan: Plan, *, forced: bool = False) -> list[str]:
     return lines
 
 
-def plan_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False)
+def json_text(document: Any) -> str:
+    """A JSON document as every command prints it: indented, non-ASCII text kept as it is."""
+    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 def outcome_line(outcome: Outcome, delete_verbs: dict[str, str] | None = None) -> str:
     mark, color = {"applied": ("✓", "green"), "failed": ("✗", "red"), "skipped": ("·", "yellow")}[outcome.status]
-    action = outcome.change.action
-    if action == "delete":
-        action = (delete_verbs or {}).get(outcome.provider, "delete")  # Primo "deletes" by disabling
+    action = action_word(outcome.change.action, (delete_verbs or {}).get(outcome.provider, "delete"))
     what = "reorder" if action == "reorder" else f"{action} {value_text(outcome.change.identity)}"
     text = f"{mark} {outcome.status} {what} in {outcome.target} · {outcome.label}"
     if outcome.message:

@@ -22,6 +22,7 @@ from reconciler.live import Sessions, fetch_live
 from reconciler.loader import manifest_files
 from reconciler.models import LiveScope, ScopeRef
 from reconciler.planning import PLAN_FORMAT_VERSION, Plan
+from reconciler.rendering import json_text
 from reconciler.runner import Workspace, read_and_plan
 from reconciler.selection import Shard, shard_workspace
 from reconciler.yamlsource import display_path
@@ -86,7 +87,7 @@ class ReviewedPlan:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, ensure_ascii=False)
+        return json_text(self.to_json())
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReviewedPlan:

@@ -7,7 +7,6 @@ could not be read, a failed repair, a refused confirmation).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -18,7 +17,7 @@ from reconciler.applying import ApplyReport
 from reconciler.guards import blocking
 from reconciler.markdown import fenced, markdown_on_stdout, render_markdown
 from reconciler.models import LiveScope, ScopeRef
-from reconciler.rendering import render_plan, render_report, report_json, value_text
+from reconciler.rendering import json_text, render_plan, render_report, report_json, value_text
 from reconciler.runner import Workspace, delete_verbs, open_sessions, run_apply
 from reconciler.savedplan import ReviewedPlan, make_reviewed_plan
 
@@ -123,7 +122,7 @@ async def run_sync(
             "plan": reviewed.to_json(),
             "repair": None if report is None else report_json(report),
         }
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        click.echo(json_text(document))
     if output.markdown is not None:
         output.markdown.write(_markdown(reviewed, drifted, report))
     if plan.has_errors or refused or (report is not None and not report.ok):
