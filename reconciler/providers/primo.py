@@ -158,12 +158,13 @@ class PrimoProvider(Provider):
         while True:
             answer = await self.client.get_json("/compliance/alert-rules", params={"page": page, "perPage": PAGE_SIZE})
             for item in answer["data"]:
+                body = {"type": item["type"], "nonCompliantStatus": item.get("nonCompliantStatus") or []}
                 rules.append(
                     LiveRule(
                         identity=item["type"],
-                        body={"type": item["type"], "nonCompliantStatus": item.get("nonCompliantStatus") or []},
+                        body=body,
                         ref={"id": item.get("id"), "type": item["type"]},
-                        tombstone=not item.get("nonCompliantStatus"),
+                        tombstone=self.is_disabled(body),
                         modified=item.get("updatedAt"),
                     )
                 )
