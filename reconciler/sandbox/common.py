@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -28,6 +28,11 @@ class SandboxError(Exception):
         self.message = message
         self.details = details or []  # OneLogin's 422 `errors` list
         self.headers = headers or {}
+
+
+def message_error(messages: Mapping[str, str], message_id: str, status: int = 400, /, **values: Any) -> SandboxError:
+    """The error whose text is `messages[message_id]` filled with `values` (each API keeps its own table)."""
+    return SandboxError(status, messages[message_id].format(**values))
 
 
 class TenantBase:

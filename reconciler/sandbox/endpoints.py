@@ -26,6 +26,13 @@ class Endpoint:
     errors: ErrorRenderer | None = None  # an endpoint whose errors differ from the provider's (OneLogin tokens)
 
 
+def check_bearer_key(request: Request, api_key: str) -> None:
+    """`Authorization: Bearer <api_key>` or the vendor's 401 (Primo and ViziVault word it alike)."""
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or key.strip() != api_key:
+        raise SandboxError(401, "Unauthorized")
+
+
 async def read_json(request: Request, message: str = "Request body is not valid JSON") -> Any:
     """The parsed body, or the vendor's 400 with `message` (each API words it its own way)."""
     body = await request.body()

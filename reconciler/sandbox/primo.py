@@ -12,13 +12,14 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from reconciler.sandbox.common import SandboxError, TenantBase, utc_now
-from reconciler.sandbox.endpoints import Endpoint, read_json
+from reconciler.sandbox.common import SandboxError, TenantBase, message_error, utc_now
+from reconciler.sandbox.endpoints import Endpoint, check_bearer_key, read_json
 
 TYPES = frozenset(
     {
@@ -123,8 +124,7 @@ MESSAGES = {
 }
 
 
-def fail(message_id: str, status: int = 400, /, **values: Any) -> SandboxError:
-    return SandboxError(status, MESSAGES[message_id].format(**values))
+fail = partial(message_error, MESSAGES)
 
 
 class PrimoTenant(TenantBase):
@@ -209,9 +209,7 @@ def error_response(error: SandboxError) -> Response:
 
 
 def authenticate(request: Request, tenant: PrimoTenant) -> None:
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or key.strip() != tenant.api_key:
-        raise SandboxError(401, "Unauthorized")
+    check_bearer_key(request, tenant.api_key)
 
 
 async def post_rule(request: Request, tenant: PrimoTenant) -> Response:

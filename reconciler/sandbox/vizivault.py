@@ -11,14 +11,15 @@ import json
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import pycountry
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from reconciler.sandbox.common import SandboxError, TenantBase, utc_now
-from reconciler.sandbox.endpoints import Endpoint
+from reconciler.sandbox.common import SandboxError, TenantBase, message_error, utc_now
+from reconciler.sandbox.endpoints import Endpoint, check_bearer_key
 
 DEFAULT_ATTRIBUTES = ("NAME", "EMAIL", "PHONE", "SSN", "ADDRESS", "DOB", "CREDIT_CARD", "IP_ADDRESS")
 DEFAULT_REGULATIONS = ("GDPR", "CCPA", "HIPAA", "PCI_DSS", "SOX")
@@ -88,8 +89,7 @@ MESSAGES = {
 }
 
 
-def fail(message_id: str, status: int = 400, /, **values: str) -> SandboxError:
-    return SandboxError(status, MESSAGES[message_id].format(**values))
+fail = partial(message_error, MESSAGES)
 
 
 def _shown(value: Any) -> str:
@@ -359,9 +359,7 @@ def error_response(error: SandboxError) -> Response:
 
 
 def authenticate(request: Request, tenant: ViziVaultTenant) -> None:
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or key.strip() != tenant.api_key:
-        raise SandboxError(401, "Unauthorized")
+    check_bearer_key(request, tenant.api_key)
 
 
 async def post_rule(request: Request, tenant: ViziVaultTenant) -> Response:
