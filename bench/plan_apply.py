@@ -30,12 +30,16 @@ from typing import Any
 import httpx
 
 from bench.estate import TARGETS, Shape, write_changes, write_project
-from reconciler import eventloop, loader, runner
-from reconciler.planning import Plan
+from reconciler.cli import eventloop
+from reconciler.engine.plan import Plan, json_text
+from reconciler.project import loader
 from reconciler.providers.onelogin import APPS_PAGE_SIZE  # noqa: F401 - documents that apps are not listed
 from reconciler.providers.primo import PAGE_SIZE as PRIMO_PAGE_SIZE
-from reconciler.rendering import json_text, render_plan
-from reconciler.runner import Workspace, delete_verbs, make_plan, open_sessions, open_workspace, run_apply
+from reconciler.render.text import render_plan
+from reconciler.runner import workspace as runner
+from reconciler.runner.flows import delete_verbs, make_plan, run_apply
+from reconciler.runner.sessions import open_sessions
+from reconciler.runner.workspace import Workspace, open_workspace
 
 TARGET_SPEEDUP = 10.0
 TARGET_BOUND_RATIO = 1.5

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from reconciler.providers.primo import PRIMO_TYPES
-from reconciler.runner import open_workspace
+from reconciler.runner.workspace import open_workspace
 
 GOAL_S = 2.0
 RULES_PER_FILE = 100

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -58,3 +60,13 @@ class ApiError(ReconcilerError):
         where = f"{method} {path}".strip()
         code = f"HTTP {status}" if status is not None else "no answer"
         super().__init__(f"{where}: {code}: {message}" if where else f"{code}: {message}")
+
+
+def suggest(word: str, vocabulary: Iterable[str]) -> str:
+    """A ' (did you mean 'x'?)' suffix, or nothing when no name is close."""
+    names = sorted(vocabulary)
+    lowered = word.lower()
+    # A name the word starts with (or that starts with the word) is the likeliest: 'geolocation' -> 'geo'.
+    prefixes = [n for n in names if len(n) >= 3 and (lowered.startswith(n.lower()) or n.lower().startswith(lowered))]
+    matches = sorted(prefixes, key=len, reverse=True)[:1] or difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""

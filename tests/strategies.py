@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from reconciler.providers.primo import COMPLIANT_STATUSES, PRIMO_TYPES, PrimoStatus
-from reconciler.sandbox.onelogin import DEFAULT_CATALOG
+from reconciler.sandbox.onelogin_catalog import DEFAULT_CATALOG
 from reconciler.sandbox.vizivault import DEFAULT_ATTRIBUTES, DEFAULT_REGULATIONS
 
 NON_COMPLIANT = sorted(set(PrimoStatus.__args__) - COMPLIANT_STATUSES)

@@ -1,10 +1,1 @@
-"""Vendor providers, by the name a target's `provider:` uses."""
-
-from __future__ import annotations
-
-from reconciler.providers.base import Provider
-from reconciler.providers.onelogin import OneLoginProvider
-from reconciler.providers.primo import PrimoProvider
-from reconciler.providers.vizivault import ViziVaultProvider
-
-PROVIDERS: dict[str, type[Provider]] = {p.name: p for p in (PrimoProvider, ViziVaultProvider, OneLoginProvider)}
+"""Vendor providers; `registry.PROVIDERS` is the one list of their names."""

@@ -18,12 +18,11 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from reconciler.apiclient import Authenticator, error_message
-from reconciler.errors import ApiError, Problem
-from reconciler.models import DesiredRule, LiveRule
-from reconciler.providers.base import Provider
-from reconciler.retrying import AmbiguousWriteError, transient_answer, transport_failure
-from reconciler.validation import suggest
+from reconciler.engine.model import DesiredRule, LiveRule
+from reconciler.engine.provider import Provider
+from reconciler.errors import ApiError, Problem, suggest
+from reconciler.http.client import Authenticator, error_message
+from reconciler.http.retry import AmbiguousWriteError, transient_answer, transport_failure
 
 TOKEN_PATH = "/auth/oauth2/v2/token"
 TOKEN_REFRESH_MARGIN_S = 60.0  # refresh this long before expiry, so no request carries a dying token

@@ -13,9 +13,9 @@ from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from reconciler.apiclient import Authenticator, BearerKey
-from reconciler.models import LiveRule
-from reconciler.providers.base import Provider
+from reconciler.engine.model import LiveRule
+from reconciler.engine.provider import Provider
+from reconciler.http.client import Authenticator, BearerKey
 
 PrimoType = Literal[
     "MDM_CONTROL_MALWAREBYTES",

@@ -16,11 +16,11 @@ from urllib.parse import quote
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from reconciler.apiclient import Authenticator, BearerKey
+from reconciler.engine.model import DesiredRule, LiveRule
+from reconciler.engine.provider import Provider
 from reconciler.errors import Problem
-from reconciler.isocodes import is_country, is_subdivision, suggest_country, suggest_subdivision
-from reconciler.models import DesiredRule, LiveRule
-from reconciler.providers.base import Provider
+from reconciler.http.client import Authenticator, BearerKey
+from reconciler.providers.isocodes import is_country, is_subdivision, suggest_country, suggest_subdivision
 
 ListOperator = Literal["any", "none"]
 ListOperatorWithAll = Literal["any", "all", "none"]

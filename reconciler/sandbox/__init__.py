@@ -16,7 +16,7 @@ Choices a client author should know (each kept in one named place in its module)
 """
 
 from reconciler.sandbox.common import FAULT_KINDS, FaultConfig, RequestStats, SandboxError
-from reconciler.sandbox.onelogin import App, OneLoginTenant
+from reconciler.sandbox.onelogin_tenant import App, OneLoginTenant
 from reconciler.sandbox.primo import PrimoTenant
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.state import SandboxState, Tenant

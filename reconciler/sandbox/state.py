@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from reconciler.sandbox.onelogin import OneLoginTenant
+from reconciler.sandbox.onelogin_tenant import OneLoginTenant
 from reconciler.sandbox.primo import PrimoTenant
 from reconciler.sandbox.vizivault import ViziVaultTenant
 

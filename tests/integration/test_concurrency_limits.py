@@ -6,11 +6,11 @@ import asyncio
 
 import httpx
 
-from reconciler.apiclient import ApiClient
-from reconciler.concurrency import REQUESTS_PER_SLOT
+from reconciler.http.client import ApiClient
+from reconciler.http.limits import REQUESTS_PER_SLOT
+from reconciler.http.pool import PooledTransport
 from reconciler.providers.onelogin import OneLoginProvider
 from reconciler.sandbox import SandboxServer
-from reconciler.transport import PooledTransport
 
 
 def test_rate_limit_headers_lower_concurrency(sandbox: SandboxServer) -> None:

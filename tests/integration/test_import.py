@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.config import load_config
-from reconciler.demo import prepare_sandbox
-from reconciler.loader import load_desired, manifest_files
-from reconciler.providers import PROVIDERS
+from reconciler.cli.demo import prepare_sandbox
+from reconciler.project.config import load_config
+from reconciler.project.loader import load_desired, manifest_files
+from reconciler.providers.registry import PROVIDERS
 from reconciler.sandbox import SandboxServer
 from tests.conftest import Project, make_project
 from tests.strategies import onelogin_apps, primo_rules, vizivault_rules

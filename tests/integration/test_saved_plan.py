@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
-from reconciler.models import ScopeRef
-from reconciler.selection import Shard
+from reconciler.engine.model import ScopeRef
+from reconciler.engine.shard import Shard
 from tests.conftest import Project
 from tests.integration.console import primo_upsert
 from tests.integration.manifests import ONE_RULE_APP

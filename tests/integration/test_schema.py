@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from reconciler.cli import main
-from reconciler.config import load_config
+from reconciler.project.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 

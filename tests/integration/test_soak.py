@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.providers.base import Provider
+from reconciler.engine.provider import Provider
 from reconciler.providers.onelogin import OneLoginProvider
 from reconciler.providers.primo import PrimoProvider
 from reconciler.providers.vizivault import ViziVaultProvider

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from reconciler.sandbox.onelogin import DEFAULT_CATALOG
+from reconciler.sandbox.onelogin_catalog import DEFAULT_CATALOG
 from tests.conftest import Project
 
 RULES = """\

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from reconciler.sandbox import SandboxError, SandboxServer
-from reconciler.sandbox.onelogin import DEFAULT_CATALOG
+from reconciler.sandbox.onelogin_catalog import DEFAULT_CATALOG
 from tests.sandbox.helpers import http, onelogin_client, onelogin_token
 
 RULES = "/api/2/apps/5/rules"

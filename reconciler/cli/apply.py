@@ -1,0 +1,107 @@
+"""`apply`: show the plan, ask, then make the live rules match (or apply a saved plan as reviewed)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.cli import eventloop
+from reconciler.cli.options import (
+    EXIT_ERROR,
+    EXIT_OK,
+    config_option,
+    confirm_or_refuse,
+    force_option,
+    plan_with_progress,
+    prune_option,
+    reports_errors,
+    target_option,
+)
+from reconciler.cli.progress import ProgressDisplay, wanted
+from reconciler.engine.apply import ApplyReport
+from reconciler.engine.guards import blocking
+from reconciler.engine.plan import Plan, json_text
+from reconciler.engine.saved import ReviewedPlan, read_plan_file
+from reconciler.errors import ReconcilerError
+from reconciler.render.text import render_plan, render_report, report_json
+from reconciler.runner.flows import check_fresh, delete_verbs, plan_workspace, run_apply
+from reconciler.runner.sessions import open_sessions
+from reconciler.runner.workspace import Workspace, open_workspace
+
+
+def _echo_json_outcome(result: Plan, report: ApplyReport | None) -> None:
+    outcome = None if report is None else report_json(report)
+    click.echo(json_text({"plan": result.to_json(), "apply": outcome}))
+
+
+async def _plan_and_apply(
+    workspace: Workspace,
+    prune: bool | None,
+    auto_approve: bool,
+    as_json: bool,
+    force: bool = False,
+    saved: ReviewedPlan | None = None,
+) -> int:
+    async with open_sessions(workspace) as sessions:
+        if saved is None:
+            result = (await plan_with_progress(workspace, sessions, prune, as_json)).plan
+        else:
+            result = await check_fresh(saved, workspace, sessions)
+        if not as_json:
+            click.echo(render_plan(result, delete_verbs(), forced=force))
+        if blocking(result.refusals, force):
+            if as_json:
+                _echo_json_outcome(result, None)
+            click.echo("Apply refused by a safety guard (see above); nothing was changed.", err=True)
+            return EXIT_ERROR
+        if not result.has_changes:
+            if as_json:
+                _echo_json_outcome(result, None)
+            return EXIT_ERROR if result.has_errors else EXIT_OK
+        if not confirm_or_refuse(auto_approve):
+            click.echo("Apply cancelled; nothing was changed.")
+            return EXIT_ERROR
+        with ProgressDisplay(wanted(as_json)) as progress:
+            applied = progress.counter("Applying changes", sum(len(s.changes) for s in result.scopes))
+            report = await run_apply(result, sessions, applied)
+        if as_json:
+            _echo_json_outcome(result, report)
+        else:
+            click.echo("")
+            click.echo(render_report(report, delete_verbs()))
+        return EXIT_OK if report.ok and not result.has_errors else EXIT_ERROR
+
+
+@click.command()
+@config_option
+@target_option
+@prune_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan and the outcome of each change as JSON.")
+@force_option
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@reports_errors
+def apply(
+    config_path: Path,
+    targets: tuple[str, ...],
+    prune: bool | None,
+    auto_approve: bool,
+    as_json: bool,
+    force: bool,
+    plan_file: Path | None,
+) -> None:
+    """Show the plan, ask, then make the live rules match the manifests.
+
+    With PLAN_FILE (from `plan --out`), apply exactly that plan's changes, refusing if the manifests or
+    the live rules changed since it was made.
+    """
+    if plan_file is None:
+        workspace = open_workspace(config_path, targets)
+        sys.exit(eventloop.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force)))
+    if targets or prune is not None:
+        raise ReconcilerError("a saved plan already fixes its targets and prune: give --target and --prune to plan")
+    saved = read_plan_file(plan_file)
+    workspace = plan_workspace(open_workspace(config_path, tuple(saved.targets)), saved)
+    sys.exit(eventloop.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force, saved)))

@@ -1,0 +1,48 @@
+"""The `reconciler` command: the group, and each command module added to it.
+
+`demo` and `sandbox` run the vendor emulators (starlette, uvicorn): they are imported only when one of
+them is asked for, so `plan` and `apply` never load that web stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from reconciler.cli.apply import apply
+from reconciler.cli.plan import plan, show
+from reconciler.cli.project import import_, schema, targets_command, validate
+from reconciler.cli.sync import sync
+
+# name -> "module:attribute", imported on first use
+LAZY_COMMANDS = {
+    "demo": "reconciler.cli.demo:demo_command",
+    "sandbox": "reconciler.sandbox.cli:sandbox_command",
+}
+
+
+class CommandGroup(click.Group):
+    """A group whose heavy commands are imported only when they are run or listed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, attribute = LAZY_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--no-color", is_flag=True, help="Plain output without colours.")
+@click.pass_context
+def main(ctx: click.Context, no_color: bool) -> None:
+    """Make SaaS rules (Primo, ViziVault, OneLogin) match the YAML manifests in git."""
+    if no_color:
+        ctx.color = False
+
+
+for command in (validate, schema, plan, show, apply, sync, targets_command, import_):
+    main.add_command(command)

@@ -1,0 +1,104 @@
+"""What every command shares: its options, and how errors become one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler.cli.progress import ProgressDisplay, wanted
+from reconciler.engine.saved import ReviewedPlan
+from reconciler.engine.shard import Shard
+from reconciler.errors import InputError, ReconcilerError
+from reconciler.project.config import CONFIG_FILE
+from reconciler.runner.flows import make_reviewed_plan
+from reconciler.runner.sessions import Sessions
+from reconciler.runner.workspace import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+def reports_errors(func: F) -> F:
+    """Bad input and API failures become a clear message on stderr and exit code 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            click.echo(f"{len(exc.problems)} problem(s) found; nothing was changed in any tenant.", err=True)
+            sys.exit(EXIT_ERROR)
+        except ReconcilerError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=CONFIG_FILE,
+    show_default=True,
+    envvar="RECONCILER_CONFIG",
+    help="Project config naming the targets.",
+)
+target_option = click.option(
+    "--target", "-t", "targets", multiple=True, help="Limit the run to this target (repeatable)."
+)
+prune_option = click.option(
+    "--prune/--no-prune", default=None, help="Delete live rules no manifest mentions (overrides the target's prune)."
+)
+force_option = click.option(
+    "--force", is_flag=True, help="Apply past the guards on mass changes and deleting all (never past protect)."
+)
+
+
+def _parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
+    try:
+        return None if value is None else Shard.parse(value)
+    except ReconcilerError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+shard_option = click.option(
+    "--shard",
+    type=str,
+    default=None,
+    callback=_parse_shard,
+    metavar="I/N",
+    help="Cover only shard I of N: scopes (targets, OneLogin apps) split by a stable hash.",
+)
+markdown_option = click.option(
+    "--markdown",
+    "markdown_out",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default=None,
+    metavar="FILE",
+    help="Also write the report as markdown (pull-request comment, job summary) to FILE; '-' is stdout.",
+)
+
+
+def confirm_or_refuse(auto_approve: bool) -> bool:
+    if auto_approve:
+        return True
+    if not sys.stdin.isatty():
+        raise ReconcilerError("apply needs confirmation: run it in a terminal, or pass --auto-approve")
+    return click.confirm("Apply these changes?", default=False)
+
+
+async def plan_with_progress(
+    workspace: Workspace, sessions: Sessions, prune: bool | None, as_json: bool, shard: Shard | None = None
+) -> ReviewedPlan:
+    with ProgressDisplay(wanted(as_json)) as progress:
+        fetched = progress.counter("Reading live rules (scopes)", len(workspace.desired.scopes))
+        return await make_reviewed_plan(workspace, sessions, prune=prune, shard=shard, on_fetched=fetched)

@@ -1,0 +1,113 @@
+"""`plan` and `show`: what apply would change, from the live rules or from a saved plan."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli import eventloop
+from reconciler.cli.options import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    config_option,
+    markdown_option,
+    plan_with_progress,
+    prune_option,
+    reports_errors,
+    shard_option,
+    target_option,
+)
+from reconciler.engine.saved import (
+    ReviewedPlan,
+    read_plan_file,
+    write_plan_file,
+)
+from reconciler.engine.shard import Shard
+from reconciler.errors import ReconcilerError
+from reconciler.render.markdown import markdown_on_stdout, render_markdown
+from reconciler.render.text import render_plan
+from reconciler.runner.flows import delete_verbs
+from reconciler.runner.sessions import open_sessions
+from reconciler.runner.workspace import open_workspace, shard_workspace
+
+
+def _echo_plan(reviewed: ReviewedPlan, as_json: bool) -> None:
+    if as_json:
+        click.echo(reviewed.dumps())
+    else:
+        click.echo(render_plan(reviewed.plan, delete_verbs()))
+
+
+@click.command()
+@config_option
+@target_option
+@prune_option
+@shard_option
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 2).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Save the plan to this file, for `apply FILE` to apply exactly these changes.",
+)
+@markdown_option
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are, 1 on error."
+)
+@reports_errors
+def plan(
+    config_path: Path,
+    targets: tuple[str, ...],
+    prune: bool | None,
+    shard: Shard | None,
+    as_json: bool,
+    out_path: Path | None,
+    markdown_out: Any,
+    detailed_exitcode: bool,
+) -> None:
+    """Show what apply would change, rule by rule and field by field."""
+    if as_json and markdown_on_stdout(markdown_out):
+        raise ReconcilerError("--json and --markdown - both print to stdout: give --markdown a file")
+    workspace = shard_workspace(open_workspace(config_path, targets), shard)
+
+    async def run() -> ReviewedPlan:
+        async with open_sessions(workspace) as sessions:
+            return await plan_with_progress(workspace, sessions, prune, as_json, shard)
+
+    reviewed = eventloop.run(run())
+    result = reviewed.plan
+    if not markdown_on_stdout(markdown_out):
+        _echo_plan(reviewed, as_json)
+    if out_path is not None:
+        write_plan_file(reviewed, out_path)
+    if markdown_out is not None:
+        markdown_out.write(render_markdown(result, delete_verbs()))
+    if result.has_errors:
+        sys.exit(EXIT_ERROR)
+    if detailed_exitcode and result.has_changes:
+        sys.exit(EXIT_CHANGES)
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the saved plan as JSON.")
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print the saved plan as markdown.")
+@reports_errors
+def show(plan_file: Path, as_json: bool, as_markdown: bool) -> None:
+    """Show a plan saved by `plan --out`. Makes no API call."""
+    saved = read_plan_file(plan_file)
+    if as_json:
+        _echo_plan(saved, as_json=True)
+    elif as_markdown:
+        click.echo(render_markdown(saved.plan, delete_verbs()), nl=False)
+    else:
+        _echo_plan(saved, as_json=False)
+        prints = saved.fingerprints
+        click.echo(
+            f"Saved plan of {', '.join(saved.targets)}, made from {len(prints.manifests)} file(s) and the live "
+            f"rules of {len(prints.live)} scope(s); `apply {plan_file}` refuses it once either changes."
+        )

@@ -1,0 +1,122 @@
+"""Commands about the project on disk: validate, schema, targets, import."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli import eventloop
+from reconciler.cli.options import config_option, reports_errors, target_option
+from reconciler.engine.shard import matrix
+from reconciler.errors import ReconcilerError
+from reconciler.project.config import load_config
+from reconciler.project.importing.importer import import_target, render_import
+from reconciler.project.schema import manifest_schema_json
+from reconciler.providers.registry import PROVIDERS
+from reconciler.runner.remote import check_remote
+from reconciler.runner.sessions import Sessions
+from reconciler.runner.workspace import open_workspace
+
+
+@click.command()
+@config_option
+@target_option
+@click.option(
+    "--no-credentials",
+    is_flag=True,
+    help="Do not require the credentials' environment variables (e.g. a pull request from a fork).",
+)
+@click.option("--remote", is_flag=True, help="Also check against each tenant's own catalogs (read-only API calls).")
+@reports_errors
+def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool, remote: bool) -> None:
+    """Check config and manifests against each provider's rules. Makes no API call unless --remote."""
+    if remote and no_credentials:
+        raise ReconcilerError("--remote reads the tenants, so it needs the credentials: drop --no-credentials")
+    workspace = open_workspace(config_path, targets, check_env=not no_credentials)
+    if remote:
+        eventloop.run(check_remote(workspace))
+    click.echo(
+        f"Valid: {workspace.desired.rule_count()} rules in {len(workspace.desired.scopes)} scope(s) "
+        f"for {len(workspace.targets)} target(s)."
+    )
+
+
+@click.command()
+@config_option
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the schema to this file.")
+@reports_errors
+def schema(config_path: Path, out: Path | None) -> None:
+    """Print the JSON Schema of manifests (for editors); target names come from the config when there is one."""
+    text = manifest_schema_json(load_config(config_path) if config_path.exists() else None)
+    if out:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)  # `.reconciler/` is made on first use
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ReconcilerError(f"{out}: cannot write the schema ({exc.strerror})") from exc
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command("targets")
+@config_option
+@click.option("--matrix", "as_matrix", is_flag=True, help="Print a GitHub Actions matrix (JSON) instead of names.")
+@click.option("--shards", type=click.IntRange(1, 256), default=None, help="With --matrix: one job per shard I/N.")
+@reports_errors
+def targets_command(config_path: Path, as_matrix: bool, shards: int | None) -> None:
+    """List the configured targets, one per line, or as a matrix for CI jobs. Makes no API call."""
+    names = list(load_config(config_path).targets)
+    if as_matrix:
+        click.echo(json.dumps(matrix(names, shards), separators=(",", ":")))
+    elif shards is not None:
+        raise ReconcilerError("--shards needs --matrix")
+    else:
+        for name in names:
+            click.echo(name)
+
+
+@click.command("import")
+@config_option
+@click.option("--target", "-t", "target_name", required=True, help="The target whose live rules to import.")
+@click.option("--app", "apps", multiple=True, type=int, help="Import only this OneLogin app (repeatable).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for scopes no manifest holds yet.  [default: <rules_dir>/<target>/]",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be written, as a diff; write nothing.")
+@click.option("--drop-missing", is_flag=True, help="Remove manifest rules that are not live (default: report them).")
+@reports_errors
+def import_(
+    config_path: Path, target_name: str, apps: tuple[int, ...], out_dir: Path | None, dry_run: bool, drop_missing: bool
+) -> None:
+    """Write the target's live rules into manifests, so that `plan` then shows no changes.
+
+    Rules a manifest already holds are updated in place, keeping comments and layout.
+    """
+    workspace = open_workspace(config_path, (target_name,))
+    target = workspace.targets[0]
+
+    async def run() -> Any:
+        async with Sessions([target]) as sessions:
+            return await import_target(
+                workspace.config,
+                target,
+                PROVIDERS[target.provider],
+                sessions.provider(target.name),
+                apps=apps,
+                out_dir=out_dir,
+                drop_missing=drop_missing,
+            )
+
+    result = eventloop.run(run())
+    if dry_run:
+        click.echo(result.diff(), nl=False)
+    else:
+        result.write()
+    click.echo(render_import(result, dry_run=dry_run))

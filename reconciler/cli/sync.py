@@ -1,0 +1,190 @@
+"""`reconciler sync`: the scheduled drift check. Plan every target; what the plan would change is drift
+(someone edited a rule in the vendor's console); with `--repair`, apply to bring live back.
+
+Exit codes: 0 no drift (or every drift repaired), 2 drift found and left, 1 an error (a scope that
+could not be read, a failed repair, a refused confirmation).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from reconciler.cli import eventloop
+from reconciler.cli.options import (
+    EXIT_ERROR,
+    EXIT_OK,
+    config_option,
+    confirm_or_refuse,
+    force_option,
+    markdown_option,
+    prune_option,
+    reports_errors,
+    shard_option,
+    target_option,
+)
+from reconciler.engine.apply import ApplyReport
+from reconciler.engine.guards import blocking
+from reconciler.engine.model import LiveScope, ScopeRef
+from reconciler.engine.plan import json_text
+from reconciler.engine.saved import ReviewedPlan
+from reconciler.engine.shard import Shard
+from reconciler.errors import ReconcilerError
+from reconciler.render.markdown import fenced, markdown_on_stdout, render_markdown
+from reconciler.render.text import render_plan, render_report, report_json, value_text
+from reconciler.runner.flows import delete_verbs, make_reviewed_plan, run_apply
+from reconciler.runner.sessions import open_sessions
+from reconciler.runner.workspace import Workspace, open_workspace, shard_workspace
+
+EXIT_DRIFT = 2  # drift found and left
+# Changes to a rule that is live: its last-modified date says when the live side moved.
+LIVE_RULE_ACTIONS = ("update", "delete")
+
+
+@dataclass(frozen=True)
+class Drifted:
+    """A live rule that differs from its manifest, with when the API says it last changed."""
+
+    ref: ScopeRef
+    label: str
+    action: str
+    identity: str
+    modified: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.ref.target,
+            "scope": self.ref.scope,
+            "action": self.action,
+            "identity": self.identity,
+            "modified": self.modified,
+        }
+
+
+def drifted_rules(reviewed: ReviewedPlan) -> list[Drifted]:
+    out = []
+    for scope in reviewed.plan.scopes:
+        live = reviewed.live.get(scope.ref)
+        dates = {r.identity: r.modified for r in live.rules} if isinstance(live, LiveScope) else {}
+        for change in scope.changes:
+            modified = dates.get(change.identity) if change.action in LIVE_RULE_ACTIONS else None
+            out.append(Drifted(scope.ref, f"{scope.target} · {scope.label}", change.action, change.identity, modified))
+    return out
+
+
+def modified_text(drifted: list[Drifted]) -> str:
+    dated = [d for d in drifted if d.modified]
+    if not dated:
+        return ""
+    lines = ["Last modified, as the APIs report it (none of them says by whom):"]
+    lines += [f"  {d.label}: {value_text(d.identity)} at {d.modified}" for d in dated]
+    return "\n\n" + "\n".join(lines)
+
+
+@dataclass
+class SyncOutput:
+    as_json: bool = False
+    markdown: IO[str] | None = None
+
+    @property
+    def text(self) -> bool:
+        """Whether the text report goes to stdout: not when JSON or markdown (`--markdown -`) takes it."""
+        return not self.as_json and not markdown_on_stdout(self.markdown)
+
+
+def _markdown(reviewed: ReviewedPlan, drifted: list[Drifted], report: ApplyReport | None) -> str:
+    dates = {(d.ref, d.identity): d.modified for d in drifted if d.modified}
+    text = render_markdown(reviewed.plan, delete_verbs(), title="reconciler drift", kind="drift", modified=dates)
+    if report is not None:
+        repair_lines = click.unstyle(render_report(report, delete_verbs())).splitlines()
+        text += "\n**Repair**\n\n" + fenced(repair_lines, "text") + "\n"
+    return text
+
+
+async def run_sync(
+    workspace: Workspace,
+    *,
+    prune: bool | None,
+    repair: bool,
+    force: bool = False,
+    confirm: Callable[[], bool],
+    output: SyncOutput,
+) -> int:
+    async with open_sessions(workspace) as sessions:
+        reviewed = await make_reviewed_plan(workspace, sessions, prune=prune)
+        plan = reviewed.plan
+        drifted = drifted_rules(reviewed)
+        if output.text:
+            click.echo(render_plan(plan, delete_verbs(), forced=force and repair) + modified_text(drifted))
+            if plan.has_changes:
+                click.echo(f"\nDrift: {len(drifted)} change(s) would bring live rules back to the manifests.")
+        report: ApplyReport | None = None
+        refused = blocking(plan.refusals, force) if repair else []
+        if refused and output.text:
+            click.echo("Repair refused by a safety guard (see above); nothing was changed.", err=True)
+        if repair and plan.has_changes and not refused:
+            if confirm():
+                report = await run_apply(plan, sessions)
+                if output.text:
+                    click.echo("")
+                    click.echo(render_report(report, delete_verbs()))
+            elif output.text:
+                click.echo("Repair cancelled; nothing was changed.")
+    if output.as_json:
+        document = {
+            "drift": plan.has_changes,
+            "drifted": [d.to_json() for d in drifted],
+            "plan": reviewed.to_json(),
+            "repair": None if report is None else report_json(report),
+        }
+        click.echo(json_text(document))
+    if output.markdown is not None:
+        output.markdown.write(_markdown(reviewed, drifted, report))
+    if plan.has_errors or refused or (report is not None and not report.ok):
+        return EXIT_ERROR
+    if plan.has_changes and report is None:
+        return EXIT_DRIFT
+    return EXIT_OK
+
+
+@click.command()
+@config_option
+@target_option
+@prune_option
+@shard_option
+@click.option("--repair", is_flag=True, help="Apply the changes that bring live rules back to the manifests.")
+@force_option
+@click.option("--auto-approve", is_flag=True, help="Repair without asking (for CI).")
+@click.option("--json", "as_json", is_flag=True, help="Print the drift report as JSON.")
+@markdown_option
+@reports_errors
+def sync(
+    config_path: Path,
+    targets: tuple[str, ...],
+    prune: bool | None,
+    shard: Shard | None,
+    repair: bool,
+    force: bool,
+    auto_approve: bool,
+    as_json: bool,
+    markdown_out: Any,
+) -> None:
+    """Check every target for drift from the manifests (for scheduled jobs); --repair fixes it.
+
+    Exits 0 when live rules match the manifests (or every drift was repaired), 2 when drift was found
+    and left, 1 on error.
+    """
+    if as_json and markdown_on_stdout(markdown_out):
+        raise ReconcilerError("--json and --markdown - both print to stdout: give --markdown a file")
+    workspace = shard_workspace(open_workspace(config_path, targets), shard)
+    output = SyncOutput(as_json, markdown_out)
+    confirm = partial(confirm_or_refuse, auto_approve)  # asked only when there is drift to repair
+    sys.exit(
+        eventloop.run(run_sync(workspace, prune=prune, repair=repair, force=force, confirm=confirm, output=output))
+    )

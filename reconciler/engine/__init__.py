@@ -1,0 +1,1 @@
+"""Provider-neutral planning: models, the Provider contract, plans, diffs, guards, reads and applies."""

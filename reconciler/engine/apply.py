@@ -1,0 +1,124 @@
+"""Plan -> applied changes. Every change ends applied, failed (with the API's words) or skipped.
+
+A failed change does not stop the others: scopes run concurrently, and inside a scope a failure
+only skips what depends on it (a reorder needs every earlier change of its scope to have landed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.engine.plan import Change, Plan, ScopePlan
+from reconciler.engine.provider import Provider
+from reconciler.errors import ApiError
+
+# Updates first (they keep positions), then deletes, then creates (appended), then the one sort.
+APPLY_ORDER = {"update": 0, "delete": 1, "create": 2, "reorder": 3}
+
+
+@dataclass
+class Outcome:
+    target: str
+    scope: str
+    label: str
+    change: Change
+    status: str  # "applied" | "failed" | "skipped"
+    message: str = ""
+    provider: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "scope": self.scope,
+            "action": self.change.action,
+            "identity": self.change.identity,
+            "status": self.status,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ApplyReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status == "applied" for o in self.outcomes)
+
+
+ProgressHook = Callable[[Outcome], None]
+
+
+async def _run_change(provider: Provider, scope: ScopePlan, change: Change, created: dict[str, dict[str, Any]]) -> None:
+    body = change.body or {}
+    if change.action == "create":
+        created[change.identity] = await provider.create(scope.scope, body)
+    elif change.action == "update":
+        await provider.update(scope.scope, change.ref or {}, body)
+    elif change.action == "delete":
+        await provider.delete(scope.scope, change.ref or {}, body)
+    elif change.action == "reorder":
+        refs = [entry.get("ref") or created[entry["identity"]] for entry in change.sequence or []]
+        await provider.reorder(scope.scope, refs)
+
+
+async def apply_scope(
+    provider: Provider, scope: ScopePlan, report: ApplyReport, on_outcome: ProgressHook | None
+) -> None:
+    created: dict[str, dict[str, Any]] = {}
+    failed = False
+
+    def record(change: Change, status: str, message: str = "") -> None:
+        outcome = Outcome(scope.target, scope.scope, scope.label, change, status, message, scope.provider)
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    async def attempt(change: Change) -> bool:
+        try:
+            await _run_change(provider, scope, change, created)
+        except ApiError as exc:
+            record(change, "failed", str(exc))
+            return False
+        except (KeyError, TypeError, ValueError) as exc:  # an answer of an unexpected shape fails this change only
+            record(change, "failed", f"unexpected answer: {exc!r}")
+            return False
+        record(change, "applied")
+        return True
+
+    changes = sorted(scope.changes, key=lambda c: APPLY_ORDER[c.action])
+    for action in ("update", "delete"):
+        results = await asyncio.gather(*(attempt(c) for c in changes if c.action == action))
+        failed |= not all(results)
+    creates = [c for c in changes if c.action == "create"]
+    if provider.ordered:
+        for change in creates:  # in manifest order, so appended rules land in order
+            failed |= not await attempt(change)
+    else:
+        failed |= not all(await asyncio.gather(*(attempt(c) for c in creates)))
+    for change in (c for c in changes if c.action == "reorder"):
+        if failed:
+            record(change, "skipped", "an earlier change in this scope failed; the next apply reorders")
+        else:
+            await attempt(change)
+
+
+async def apply_plan(
+    plan: Plan, providers: Mapping[str, Provider], on_outcome: ProgressHook | None = None
+) -> ApplyReport:
+    """Each scope's changes through its target's provider (`providers` by target name)."""
+    report = ApplyReport()
+    await asyncio.gather(
+        *(
+            apply_scope(providers[scope.target], scope, report, on_outcome)
+            for scope in plan.scopes
+            if scope.changes and not scope.error
+        )
+    )
+    return report

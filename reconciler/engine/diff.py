@@ -1,0 +1,105 @@
+"""Field-level differences between two normalized rule bodies (deepdiff, one entry per leaf)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconciler.engine.model import format_field_path
+
+_REPORTS = {
+    "values_changed": "change",
+    "type_changes": "change",
+    "dictionary_item_added": "add",
+    "dictionary_item_removed": "remove",
+    "iterable_item_added": "add",
+    "iterable_item_removed": "remove",
+}
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One leaf that differs: `path` like `conditions[0].value`; before/after are absent on add/remove."""
+
+    path: str
+    action: str  # "change" | "add" | "remove"
+    before: Any = None
+    after: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "action": self.action}
+        if self.action != "add":
+            out["before"] = self.before
+        if self.action != "remove":
+            out["after"] = self.after
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FieldChange:
+        return cls(data["path"], data["action"], data.get("before"), data.get("after"))
+
+
+def _differing_parts(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both bodies cut down to the fields that differ, through nested mappings, so DeepDiff walks only
+    those (its cost grows with what it walks; most rules of a large plan differ in one field).
+    Paths stay the same, so its findings are the same as for the whole bodies."""
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for key in {**before, **after}:
+        a, b = before.get(key, _ABSENT), after.get(key, _ABSENT)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            a, b = _differing_parts(a, b)
+        elif isinstance(a, list) and isinstance(b, list):
+            a, b = _differing_items(a, b)
+        if a is not _ABSENT:
+            old[key] = a
+        if b is not _ABSENT:
+            new[key] = b
+    return old, new
+
+
+def _differing_items(before: list[Any], after: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Two lists of mappings with the items equal at the same index blanked (None in both) and the
+    others cut down: DeepDiff pairs such lists by index, so indexes and findings stay the same.
+    Lists holding anything but mappings are left whole (DeepDiff may align those by content)."""
+    if not all(isinstance(item, dict) for item in before) or not all(isinstance(item, dict) for item in after):
+        return before, after
+    old, new = list(before), list(after)
+    for index, (a, b) in enumerate(zip(before, after, strict=False)):  # a longer list keeps its extras
+        if a == b:
+            old[index] = new[index] = None
+        else:
+            old[index], new[index] = _differing_parts(a, b)
+    return old, new
+
+
+def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    """What must change to turn `before` (live) into `after` (desired), leaf by leaf, sorted by path."""
+    if before == after:
+        return []
+    if not before or not after:  # a whole rule appears or goes: one entry per top-level field
+        action, body = ("add", after) if not before else ("remove", before)
+        return [
+            FieldChange(key, action, None if action == "add" else value, value if action == "add" else None)
+            for key, value in sorted(body.items())
+        ]
+    # threshold_to_diff_deeper=0: always down to the leaves, however many keys of a mapping changed.
+    tree = DeepDiff(*_differing_parts(before, after), view="tree", verbose_level=2, threshold_to_diff_deeper=0)
+    changes = []
+    for report, action in _REPORTS.items():
+        for level in tree.get(report, []):
+            path = format_field_path(level.path(output_format="list"))
+            changes.append(
+                FieldChange(
+                    path,
+                    action,
+                    None if action == "add" else level.t1,
+                    None if action == "remove" else level.t2,
+                )
+            )
+    return sorted(changes, key=lambda c: c.path)

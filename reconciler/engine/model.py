@@ -1,0 +1,98 @@
+"""The engine's data: desired rules from manifests and live rules from APIs, provider-neutral."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.errors import Location, Problem
+
+
+@dataclass(frozen=True, order=True)
+class ScopeRef:
+    """One independently listed set of rules: a whole tenant, or one OneLogin app."""
+
+    target: str
+    scope: str
+
+    def __str__(self) -> str:
+        return f"{self.target}/{self.scope}"
+
+
+@dataclass
+class DesiredRule:
+    """A rule as a manifest declares it. `body` is API-shaped and validated by the provider's model."""
+
+    scope: ScopeRef
+    identity: str
+    body: dict[str, Any]
+    location: Location
+    protect: bool = False
+    # Where a field of the rule is in its manifest, by its path in `body` (for checks after loading).
+    locate: Callable[[Sequence[str | int]], Location] | None = field(default=None, compare=False, repr=False)
+    manifest_path: tuple[str | int, ...] = ()  # the rule's own path in its manifest, e.g. ("rules", 3)
+
+    def field_location(self, path: Sequence[str | int]) -> Location:
+        return self.locate(path) if self.locate else self.location
+
+    def problem(self, path: Sequence[str | int], message: str) -> Problem:
+        """A problem with the field at `path` in this rule's body, located in its manifest."""
+        return Problem(self.field_location(path), format_field_path([*self.manifest_path, *path]), message)
+
+
+@dataclass
+class LiveRule:
+    """A rule as the API returns it. `ref` is what a write needs to address it (ids, names)."""
+
+    identity: str
+    body: dict[str, Any]
+    ref: dict[str, Any]
+    # A rule that exists in the deleted form (Primo: alerts disabled) counts as absent when unmanaged.
+    tombstone: bool = False
+    # When the API says the rule last changed (its own timestamp text), for drift reports; None if it doesn't.
+    modified: str | None = None
+
+
+@dataclass
+class DesiredScope:
+    """Desired rules of one scope, in manifest order (which is the position for ordered providers)."""
+
+    ref: ScopeRef
+    rules: list[DesiredRule] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DesiredState:
+    """Every rule of every selected target, grouped by scope; targets without manifests are listed."""
+
+    scopes: dict[ScopeRef, DesiredScope] = field(default_factory=dict)
+    targets_without_manifests: list[str] = field(default_factory=list)
+
+    def scope(self, ref: ScopeRef) -> DesiredScope:
+        if ref not in self.scopes:
+            self.scopes[ref] = DesiredScope(ref)
+        return self.scopes[ref]
+
+    def rule_count(self) -> int:
+        return sum(len(s.rules) for s in self.scopes.values())
+
+
+@dataclass
+class LiveScope:
+    """What one scope's list calls returned, in the API's order."""
+
+    ref: ScopeRef
+    rules: list[LiveRule]
+
+
+def format_field_path(path: Sequence[str | int]) -> str:
+    """`("constraint", "constraints", 1, "countries", 0)` -> `constraint.constraints[1].countries[0]`."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else str(step)
+    return out

@@ -1,0 +1,41 @@
+"""API -> live state: every scope fetched concurrently, each through its target's provider.
+
+A scope whose read fails is recorded as an error, never as an empty scope: planning deletes from a
+failed read would wipe a tenant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+
+from reconciler.engine.model import LiveScope, ScopeRef
+from reconciler.engine.provider import Provider
+from reconciler.errors import ApiError
+
+
+async def fetch_scope(providers: Mapping[str, Provider], ref: ScopeRef) -> LiveScope | ApiError:
+    try:
+        return LiveScope(ref, await providers[ref.target].fetch(ref.scope))
+    except ApiError as exc:
+        return exc
+    except (KeyError, TypeError, ValueError) as exc:  # an answer of an unexpected shape
+        return ApiError(f"unexpected answer while listing rules: {exc!r}")
+
+
+async def fetch_live(
+    providers: Mapping[str, Provider],
+    scopes: Iterable[ScopeRef],
+    on_fetched: Callable[[ScopeRef, LiveScope | ApiError], None] | None = None,
+) -> dict[ScopeRef, LiveScope | ApiError]:
+    """Every scope read concurrently; `on_fetched` is handed each one as soon as it is read."""
+    refs = list(scopes)
+
+    async def fetch(ref: ScopeRef) -> LiveScope | ApiError:
+        result = await fetch_scope(providers, ref)
+        if on_fetched is not None:
+            on_fetched(ref, result)
+        return result
+
+    results = await asyncio.gather(*(fetch(ref) for ref in refs))
+    return dict(zip(refs, results, strict=True))

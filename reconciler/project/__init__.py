@@ -1,0 +1,1 @@
+"""The repository on disk: config, YAML, loading, validation, schema and importing."""

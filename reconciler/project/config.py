@@ -1,0 +1,180 @@
+"""The project config, `reconciler.yaml`: targets (one tenant of one provider each)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from reconciler.engine.guards import GuardPolicy
+from reconciler.errors import InputError, Location, Problem
+from reconciler.http.retry import RetryPolicy
+from reconciler.project.validation import validate_model
+from reconciler.project.yamlsource import display_path, load_yaml, node_location
+
+CONFIG_FILE = "reconciler.yaml"
+TARGET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class EnvRef(BaseModel):
+    """A value taken from an environment variable at run time, never written in the file."""
+
+    model_config = ConfigDict(extra="forbid")
+    env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class TargetConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Literal["primo", "vizivault", "onelogin"]
+    url: str | EnvRef
+    credentials: dict[str, EnvRef]
+    prune: bool = False
+    # Requests in flight for this target; plans are bound by latency, so more overlaps more round trips.
+    concurrency: int = Field(default=16, ge=1, le=64)
+    timeout: float = Field(default=30.0, gt=0)
+    # Retries of transient failures (see docs on guarantees): total seconds per request, and the waits.
+    retry_for: float = Field(default=60.0, ge=0)
+    retry_wait_initial: float = Field(default=0.2, gt=0)
+    retry_wait_max: float = Field(default=10.0, gt=0)
+    # Safety guards: a larger share of existing rules updated or deleted needs --force ...
+    max_change_share: float = Field(default=0.3, ge=0, le=1)
+    # ... once the target has at least this many live rules.
+    max_change_share_min_rules: int = Field(default=10, ge=0)
+    # Rule identities never deleted or disabled, even when their manifest block is gone.
+    protect: list[str] = Field(default_factory=list)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("credentials", mode="before")
+    @classmethod
+    def _no_literal_secrets(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for name, ref in value.items():
+                if not isinstance(ref, dict):
+                    raise ValueError(
+                        f"credential {name!r} must reference an environment variable as {{env: NAME}}, "
+                        "never a literal secret"
+                    )
+        return value
+
+
+class ConfigFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = 1
+    rules_dir: str = "rules"
+    targets: dict[str, TargetConfig]
+
+
+class Target:
+    """A configured target with its name and where it was declared."""
+
+    def __init__(self, name: str, spec: TargetConfig, location: Location) -> None:
+        self.name = name
+        self.spec = spec
+        self.location = location
+
+    @property
+    def provider(self) -> str:
+        return self.spec.provider
+
+    @property
+    def guard_policy(self) -> GuardPolicy:
+        spec = self.spec
+        return GuardPolicy(self.name, spec.max_change_share, spec.max_change_share_min_rules, frozenset(spec.protect))
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.spec.retry_for, self.spec.retry_wait_initial, self.spec.retry_wait_max)
+
+    def resolve_url(self, environ: dict[str, str] | None = None) -> str:
+        url = self.spec.url
+        if isinstance(url, EnvRef):
+            return _env_value(url.env, environ)
+        return url
+
+    def resolve_credentials(self, environ: dict[str, str] | None = None) -> dict[str, str]:
+        return {name: _env_value(ref.env, environ) for name, ref in self.spec.credentials.items()}
+
+    def missing_environment(self, environ: dict[str, str] | None = None) -> list[tuple[str, str]]:
+        """(field, variable) pairs whose environment variable is unset or empty."""
+        env = os.environ if environ is None else environ
+        refs: list[tuple[str, str]] = [(f"credentials.{k}", v.env) for k, v in self.spec.credentials.items()]
+        if isinstance(self.spec.url, EnvRef):
+            refs.append(("url", self.spec.url.env))
+        return [(field, var) for field, var in refs if not env.get(var)]
+
+
+def _env_value(name: str, environ: dict[str, str] | None) -> str:
+    env = os.environ if environ is None else environ
+    value = env.get(name)
+    if not value:
+        raise InputError([Problem(Location(CONFIG_FILE), "", f"environment variable {name} is not set")])
+    return value
+
+
+class Config:
+    """The loaded config: targets by name, the rules folder, and the file's raw nodes for locations."""
+
+    def __init__(self, path: Path, root_dir: Path, file: ConfigFile, raw: Any, shown_as: str) -> None:
+        self.path = path
+        self.root_dir = root_dir
+        self.rules_dir = (root_dir / file.rules_dir).resolve()
+        self.shown_as = shown_as
+        self.raw = raw
+        self.targets: dict[str, Target] = {
+            name: Target(name, spec, node_location(raw, ["targets", name], shown_as))
+            for name, spec in file.targets.items()
+        }
+
+    def select(self, names: tuple[str, ...] | list[str]) -> list[Target]:
+        """Targets named on the command line (all when none are), unknown names reported together."""
+        if not names:
+            return list(self.targets.values())
+        unknown = [n for n in names if n not in self.targets]
+        if unknown:
+            known = ", ".join(sorted(self.targets))
+            raise InputError(
+                [Problem(Location(self.shown_as), "", f"unknown target {n!r}; known targets: {known}") for n in unknown]
+            )
+        return [self.targets[n] for n in dict.fromkeys(names)]
+
+    def check_environment(self, targets: list[Target], environ: dict[str, str] | None = None) -> list[Problem]:
+        problems = []
+        for target in targets:
+            for field, var in target.missing_environment(environ):
+                where = node_location(self.raw, ["targets", target.name, *field.split(".")], self.shown_as)
+                problems.append(
+                    Problem(where, f"targets.{target.name}.{field}", f"environment variable {var} is not set")
+                )
+        return problems
+
+
+def load_config(path: Path) -> Config:
+    """Read and check `reconciler.yaml`; every problem is reported with its line."""
+    root_dir = path.parent
+    shown_as = display_path(path, Path.cwd())
+    if not path.exists():
+        raise InputError([Problem(Location(shown_as), "", "config file not found")])
+    raw = load_yaml(path, shown_as)
+    if raw is None:
+        raise InputError([Problem(Location(shown_as), "", "config file is empty; it must define targets")])
+    problems: list[Problem] = []
+    if isinstance(raw, dict) and isinstance(raw.get("targets"), dict):
+        for name in raw["targets"]:
+            if not re.match(TARGET_NAME_PATTERN, str(name)):
+                problems.append(
+                    Problem(
+                        node_location(raw, ["targets", name], shown_as),
+                        f"targets.{name}",
+                        "target names use letters, digits, '.', '_' and '-'",
+                    )
+                )
+    model, model_problems = validate_model(ConfigFile, raw, root=raw, file=shown_as)
+    problems.extend(model_problems)
+    if problems or model is None:
+        raise InputError(problems)
+    return Config(path, root_dir, model, raw, shown_as)

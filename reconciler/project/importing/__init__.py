@@ -1,0 +1,1 @@
+"""`reconciler import`: live rules written into manifests, by concept."""

@@ -1,0 +1,149 @@
+"""Plans as GitHub-flavoured markdown, for pull-request comments, issues and `$GITHUB_STEP_SUMMARY`.
+
+One summary table per target (a row per scope), then each change as a collapsible `<details>` with
+its field-level diff. Everything comes from the plan, which holds rule bodies and never credentials.
+Text from rules is escaped: a rule's name or value cannot open HTML or break a table or a fence.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from itertools import groupby
+
+import click
+
+from reconciler.engine.diff import FieldChange
+from reconciler.engine.model import ScopeRef
+from reconciler.engine.plan import Change, Plan, ScopePlan
+from reconciler.render.text import SYMBOLS, action_word, summary_line, value_text
+
+# GitHub refuses comments over 65,536 characters; past this a plan is shown without its diffs.
+MAX_CHARS = 60_000
+COLUMNS = ("create", "update", "delete", "reorder")
+
+# (scope, identity) -> when the API says the live rule last changed.
+Modified = Mapping[tuple[ScopeRef, str], str]
+
+
+def marker(kind: str) -> str:
+    """A hidden line that lets a workflow find the one comment or issue it keeps up to date."""
+    return f"<!-- reconciler:{kind} -->"
+
+
+def cell(text: str) -> str:
+    return html.escape(text).replace("|", "&#124;").replace("\n", " ")
+
+
+def fenced(lines: list[str], language: str = "diff") -> str:
+    """A code block whose fence is longer than any run of backticks inside it."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return "\n".join([f"{fence}{language}", *lines, fence])
+
+
+def diff_lines(fields: list[FieldChange]) -> list[str]:
+    lines = []
+    for change in fields:
+        if change.action != "add":
+            lines.append(f"- {change.path}: {value_text(change.before)}")
+        if change.action != "remove":
+            lines.append(f"+ {change.path}: {value_text(change.after)}")
+    return lines
+
+
+def change_block(change: Change, delete_verb: str, modified: str | None, with_diff: bool) -> list[str]:
+    title = f"<code>{SYMBOLS[change.action]} {action_word(change.action, delete_verb)}</code>"
+    if change.action != "reorder":
+        title += f" <b>{html.escape(change.identity)}</b>"
+    if change.source:
+        title += f" <code>{html.escape(change.source)}</code>"
+    if modified:
+        title += f" (live rule last modified {html.escape(modified)})"
+    if change.action == "reorder":
+        lines = [
+            f"- order: {', '.join(map(value_text, change.order_before or []))}",
+            f"+ order: {', '.join(map(value_text, change.order_after or []))}",
+        ]
+    else:
+        lines = diff_lines(change.fields)
+    if not with_diff:
+        return [f"- {title}"]
+    return ["<details>", f"<summary>{title}</summary>", "", fenced(lines), "", "</details>", ""]
+
+
+def status(scope: ScopePlan) -> str:
+    if scope.error:
+        return "❌ live rules could not be read"
+    return "changes" if scope.changes else "✅ no changes"
+
+
+def target_section(
+    scopes: list[ScopePlan], delete_verbs: Mapping[str, str], modified: Modified, with_diff: bool
+) -> list[str]:
+    first = scopes[0]
+    lines = [
+        f"#### <code>{html.escape(first.target)}</code> ({html.escape(first.provider)})",
+        "",
+        "| Scope | Create | Update | Delete | Reorder | Unmanaged | Status |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for scope in scopes:
+        counts = [sum(1 for c in scope.changes if c.action == a) for a in COLUMNS]
+        numbers = " | ".join(str(n) for n in [*counts, len(scope.unmanaged)])
+        lines.append(f"| {cell(scope.label)} | {numbers} | {status(scope)} |")
+    lines.append("")
+    verb = delete_verbs.get(first.provider, "delete")
+    for scope in scopes:
+        if scope.error:
+            lines += [f"**{cell(scope.label)}**: could not read live rules, nothing planned: `{cell(scope.error)}`", ""]
+        if not scope.changes and not scope.unmanaged:
+            continue
+        if scope.changes:
+            lines += [f"**{cell(scope.label)}**", ""]
+        for change in scope.changes:
+            lines += change_block(change, verb, modified.get((scope.ref, change.identity)), with_diff)
+        if not with_diff and scope.changes:
+            lines.append("")
+        if scope.unmanaged:
+            names = ", ".join(f"<code>{html.escape(n)}</code>" for n in scope.unmanaged)
+            lines += [
+                f"{cell(scope.label)}: {len(scope.unmanaged)} unmanaged left alone (in no manifest): {names}",
+                "",
+            ]
+    return lines
+
+
+def _render(
+    plan: Plan, delete_verbs: Mapping[str, str], title: str, kind: str, modified: Modified, with_diff: bool
+) -> str:
+    lines = [marker(kind), f"### {html.escape(title)}", "", f"**{html.escape(click.unstyle(summary_line(plan)))}**", ""]
+    for warning in plan.warnings:
+        lines += [f"> [!WARNING]\n> {html.escape(warning)}", ""]
+    for _, group in groupby(plan.scopes, key=lambda s: s.target):
+        lines += target_section(list(group), delete_verbs, modified, with_diff)
+    if not with_diff:
+        lines += ["_The field-level diffs are left out: the plan is too long for one comment._", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_markdown(
+    plan: Plan,
+    delete_verbs: Mapping[str, str] | None = None,
+    *,
+    title: str = "reconciler plan",
+    kind: str = "plan",
+    modified: Modified | None = None,
+) -> str:
+    """The plan as markdown; when too long for a comment, the same without the per-change diffs."""
+    verbs, dates = delete_verbs or {}, modified or {}
+    text = _render(plan, verbs, title, kind, dates, with_diff=True)
+    if len(text) > MAX_CHARS:
+        text = _render(plan, verbs, title, kind, dates, with_diff=False)
+    return text
+
+
+def markdown_on_stdout(stream: object) -> bool:
+    """True when `--markdown -` sends markdown to stdout, which then carries nothing else."""
+    return getattr(stream, "name", None) == "-"

@@ -1,0 +1,144 @@
+"""Plans and apply reports as text for people and JSON for machines. Nothing here holds secrets:
+plans carry rule bodies and ids, never credentials."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from reconciler.engine.apply import ApplyReport, Outcome
+from reconciler.engine.diff import FieldChange
+from reconciler.engine.plan import Change, Plan, ScopePlan
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-", "reorder": "↕"}
+COLORS = {"create": "green", "update": "yellow", "delete": "red", "reorder": "cyan"}
+
+
+def action_word(action: str, delete_verb: str = "delete") -> str:
+    """What a change is called: its action, except a delete, which a provider may call otherwise (disable)."""
+    return delete_verb if action == "delete" else action
+
+
+def value_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+def _field_line(change: FieldChange) -> str:
+    if change.action == "add":
+        return click.style(f"+ {change.path}: {value_text(change.after)}", fg="green")
+    if change.action == "remove":
+        return click.style(f"- {change.path}: {value_text(change.before)}", fg="red")
+    return click.style(f"~ {change.path}: {value_text(change.before)} -> {value_text(change.after)}", fg="yellow")
+
+
+def change_lines(change: Change, delete_verb: str = "delete") -> list[str]:
+    word = action_word(change.action, delete_verb)
+    head = click.style(f"{SYMBOLS[change.action]} {word}", fg=COLORS[change.action], bold=True)
+    if change.action == "reorder":
+        return [
+            f"  {head}",
+            f"      before: {', '.join(map(value_text, change.order_before or []))}",
+            f"      after:  {', '.join(map(value_text, change.order_after or []))}",
+        ]
+    where = click.style(f"  ({change.source})", dim=True) if change.source else ""
+    lines = [f"  {head} {value_text(change.identity)}{where}"]
+    lines += [f"      {_field_line(f)}" for f in change.fields]
+    return lines
+
+
+def scope_heading(scope: ScopePlan) -> str:
+    return click.style(f"{scope.target} · {scope.provider} · {scope.label}", bold=True)
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.counts()
+    if not plan.has_changes and not plan.has_errors:
+        text = "No changes. Live rules match the manifests."
+    else:
+        text = (
+            f"Plan: {counts['create']} to create, {counts['update']} to update, "
+            f"{counts['delete']} to delete, {counts['reorder']} to reorder."
+        )
+    if counts["unmanaged"]:
+        text += f" {counts['unmanaged']} unmanaged left alone."
+    if counts["errors"]:
+        text += click.style(f" {counts['errors']} scope(s) could not be read.", fg="red", bold=True)
+    return text
+
+
+def render_plan(plan: Plan, delete_verbs: dict[str, str] | None = None, *, forced: bool = False) -> str:
+    """The plan for people; `forced` (apply --force) shows the guards --force overrides as passed."""
+    verbs = delete_verbs or {}
+    lines: list[str] = []
+    for warning in plan.warnings:
+        lines.append(click.style(f"warning: {warning}", fg="yellow"))
+    for scope in plan.scopes:
+        lines.append("")
+        lines.append(scope_heading(scope))
+        if scope.error:
+            lines.append(click.style(f"  ✗ could not read live rules: {scope.error}", fg="red"))
+            lines.append("    nothing is planned for this scope until its rules can be read")
+            continue
+        if not scope.changes:
+            lines.append(click.style("  no changes", dim=True))
+        for change in scope.changes:
+            lines += change_lines(change, verbs.get(scope.provider, "delete"))
+        if scope.unmanaged:
+            names = ", ".join(value_text(n) for n in scope.unmanaged)
+            lines.append(
+                click.style(
+                    f"  ! {len(scope.unmanaged)} unmanaged left alone (in no manifest; prune: true or --prune "
+                    f"deletes them): {names}",
+                    fg="magenta",
+                )
+            )
+    lines += refusal_lines(plan, forced=forced)
+    lines.append("")
+    lines.append(summary_line(plan))
+    return "\n".join(lines)
+
+
+def refusal_lines(plan: Plan, *, forced: bool = False) -> list[str]:
+    """Each guard the plan trips: which, why, and how to get past it (or that --force got past it)."""
+    lines = []
+    for refusal in plan.refusals:
+        lines.append("")
+        if forced and refusal.force_overrides:
+            passed = f"! guard {refusal.guard} ({refusal.target}) passed with --force: {refusal.message}"
+            lines.append(click.style(passed, fg="yellow"))
+            continue
+        lines.append(
+            click.style(f"✗ apply refused by guard {refusal.guard} ({refusal.target}): {refusal.message}", fg="red")
+        )
+        lines.append(f"    to proceed: {refusal.how_to_proceed}")
+    return lines
+
+
+def outcome_line(outcome: Outcome, delete_verbs: dict[str, str] | None = None) -> str:
+    mark, color = {"applied": ("✓", "green"), "failed": ("✗", "red"), "skipped": ("·", "yellow")}[outcome.status]
+    action = action_word(outcome.change.action, (delete_verbs or {}).get(outcome.provider, "delete"))
+    what = "reorder" if action == "reorder" else f"{action} {value_text(outcome.change.identity)}"
+    text = f"{mark} {outcome.status} {what} in {outcome.target} · {outcome.label}"
+    if outcome.message:
+        text += f": {outcome.message}"
+    return click.style(text, fg=color)
+
+
+def render_report(report: ApplyReport, delete_verbs: dict[str, str] | None = None) -> str:
+    lines = [outcome_line(o, delete_verbs) for o in report.outcomes]
+    lines.append("")
+    lines.append(
+        f"Apply: {report.count('applied')} applied, {report.count('failed')} failed, {report.count('skipped')} skipped."
+    )
+    return "\n".join(lines)
+
+
+def report_json(report: ApplyReport) -> dict[str, Any]:
+    return {
+        "applied": report.count("applied"),
+        "failed": report.count("failed"),
+        "skipped": report.count("skipped"),
+        "outcomes": [o.to_json() for o in report.outcomes],
+    }

@@ -1,0 +1,1 @@
+"""Wiring: workspaces, sessions and the flows every command runs."""

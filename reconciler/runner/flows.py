@@ -1,0 +1,136 @@
+"""The commands' shared path: desired state -> live state -> plan -> apply, and saved plans.
+
+The CLI, the demo and the tests all go through here, so they behave the same. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.engine.apply import ApplyReport, ProgressHook, apply_plan
+from reconciler.engine.guards import check_guards
+from reconciler.engine.model import LiveScope, ScopeRef
+from reconciler.engine.plan import Plan, ScopePlan, plan_scope_or_error
+from reconciler.engine.read import fetch_live
+from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan, file_digest, live_digest
+from reconciler.engine.shard import Shard
+from reconciler.errors import ApiError, ReconcilerError
+from reconciler.project.loader import manifest_files
+from reconciler.project.yamlsource import display_path
+from reconciler.providers.registry import PROVIDERS
+from reconciler.runner.sessions import Sessions
+from reconciler.runner.workspace import Workspace, shard_workspace
+
+
+async def make_plan(
+    workspace: Workspace,
+    sessions: Sessions,
+    *,
+    prune: bool | None = None,
+    on_fetched: Callable[[ScopeRef], None] | None = None,
+) -> Plan:
+    plan, _ = await read_and_plan(workspace, sessions, prune=prune, on_fetched=on_fetched)
+    return plan
+
+
+async def read_and_plan(
+    workspace: Workspace,
+    sessions: Sessions,
+    *,
+    prune: bool | None = None,
+    on_fetched: Callable[[ScopeRef], None] | None = None,
+) -> tuple[Plan, dict[ScopeRef, LiveScope | ApiError]]:
+    """The plan of every desired scope, and the live state it was made from."""
+    providers = {t.name: PROVIDERS[t.provider] for t in workspace.targets}
+    prune_by_target = workspace.prune_for(prune)
+    planned: dict[ScopeRef, ScopePlan] = {}
+
+    def plan_fetched(ref: ScopeRef, state: LiveScope | ApiError) -> None:
+        # Each scope is planned as soon as it is read: diffing overlaps the other scopes' round trips.
+        desired = workspace.desired.scopes[ref]
+        planned[ref] = plan_scope_or_error(providers[ref.target], desired, state, prune_by_target[ref.target])
+        if on_fetched is not None:
+            on_fetched(ref)
+
+    live = await fetch_live(sessions.providers, workspace.desired.scopes, plan_fetched)
+    plan = Plan([planned[ref] for ref in sorted(planned)])
+    plan.refusals = check_guards(plan, live, workspace.desired, [t.guard_policy for t in workspace.targets], providers)
+    for name in workspace.desired.targets_without_manifests:
+        plan.warnings.append(
+            f"target {name!r} has no manifests: it is left alone (an empty config never deletes anything)"
+        )
+    return plan, live
+
+
+async def run_apply(plan: Plan, sessions: Sessions, on_outcome: ProgressHook | None = None) -> ApplyReport:
+    return await apply_plan(plan, sessions.providers, on_outcome)
+
+
+def delete_verbs() -> dict[str, str]:
+    return {name: cls.delete_verb for name, cls in PROVIDERS.items()}
+
+
+def manifest_digests(workspace: Workspace) -> dict[str, str]:
+    """The config and each manifest file that declares rules of the workspace's scopes, by project path."""
+    config = workspace.config
+    wanted = {name for scope in workspace.desired.scopes.values() for name in scope.files}
+    # Manifests are named as the loader shows them; find each one's path the way the loader did.
+    paths = {display_path(path, config.root_dir): path for path in manifest_files(config.rules_dir)}
+    files = {config.path.name: config.path, **{name: paths[name] for name in wanted}}
+    return {name: file_digest(path) for name, path in sorted(files.items())}
+
+
+async def make_reviewed_plan(
+    workspace: Workspace,
+    sessions: Sessions,
+    *,
+    prune: bool | None = None,
+    shard: Shard | None = None,
+    on_fetched: Callable[[ScopeRef], None] | None = None,
+) -> ReviewedPlan:
+    """Read live state once, plan from it, and fingerprint what the plan was made from.
+
+    `workspace` is already narrowed to `shard`; the shard is recorded so that apply narrows alike.
+    """
+    plan, live = await read_and_plan(workspace, sessions, prune=prune, on_fetched=on_fetched)
+    fingerprints = Fingerprints(
+        manifest_digests(workspace),
+        {str(ref): live_digest(state) for ref, state in sorted(live.items()) if isinstance(state, LiveScope)},
+    )
+    return ReviewedPlan(plan, [t.name for t in workspace.targets], fingerprints, shard, live)
+
+
+def plan_workspace(workspace: Workspace, reviewed: ReviewedPlan) -> Workspace:
+    """The workspace as the plan saw it: its targets, narrowed to its shard. A manifest declaring a
+    scope the plan does not cover is then a file the plan did not see, which makes it stale."""
+    return shard_workspace(workspace, reviewed.shard)
+
+
+def stale_manifests(reviewed: ReviewedPlan, workspace: Workspace) -> list[str]:
+    now = manifest_digests(workspace)
+    then = reviewed.fingerprints.manifests
+    return sorted(name for name in set(now) | set(then) if now.get(name) != then.get(name))
+
+
+async def check_fresh(reviewed: ReviewedPlan, workspace: Workspace, sessions: Sessions) -> Plan:
+    """The saved plan, if the manifests and every scope's live rules are as the plan saw them.
+
+    Raises ReconcilerError naming each changed manifest and each scope whose live rules changed or
+    cannot be read now.
+    """
+    reasons: list[str] = []
+    changed_files = stale_manifests(reviewed, workspace)
+    if changed_files:
+        reasons.append(f"manifests changed since the plan was made: {', '.join(changed_files)}")
+    live = await fetch_live(
+        sessions.providers, [ref for ref in reviewed.refs() if str(ref) in reviewed.fingerprints.live]
+    )
+    labels = {scope.ref: f"{scope.target} · {scope.label}" for scope in reviewed.plan.scopes}
+    for ref, state in sorted(live.items()):
+        if isinstance(state, ApiError):
+            reasons.append(f"live rules of {labels[ref]} could not be read again: {state}")
+        elif live_digest(state) != reviewed.fingerprints.live[str(ref)]:
+            reasons.append(f"live rules of {labels[ref]} changed since the plan was made")
+    if reasons:
+        raise ReconcilerError(f"{STALE}:\n  " + "\n  ".join(reasons))
+    return reviewed.plan

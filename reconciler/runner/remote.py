@@ -1,0 +1,22 @@
+"""`validate --remote`: read-only checks of the desired rules against what each live tenant accepts."""
+
+from __future__ import annotations
+
+import asyncio
+
+from reconciler.errors import InputError, Problem
+from reconciler.runner.sessions import open_sessions
+from reconciler.runner.workspace import Workspace
+
+
+async def check_remote(workspace: Workspace) -> int:
+    """Raise InputError with every problem a tenant's own catalogs reveal; returns the scopes checked."""
+    scopes = list(workspace.desired.scopes.values())
+    async with open_sessions(workspace) as sessions:
+        found = await asyncio.gather(
+            *(sessions.provider(s.ref.target).remote_problems(s.ref.scope, s.rules) for s in scopes)
+        )
+    problems: list[Problem] = [p for scope_problems in found for p in scope_problems]
+    if problems:
+        raise InputError(problems)
+    return len(scopes)

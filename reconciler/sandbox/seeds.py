@@ -1,0 +1,110 @@
+"""The demo's drift: live rules per vendor that differ from the example manifests in `rules/`.
+
+Changed fields, a missing rule, rules out of order and rules no manifest mentions, so that the demo's
+plan shows every kind of change.
+"""
+
+from __future__ import annotations
+
+from reconciler.sandbox.state import SandboxState
+
+DEMO_APP_NAMES = {500100: "Salesforce"}
+
+
+def _seed_primo(state: SandboxState, tenant: str) -> None:
+    primo = state.tenant("primo", tenant)
+    primo.upsert_rule("MDM_ENROLLMENT", ["PENDING"])  # drifted: two statuses missing
+    primo.upsert_rule("MDM_ONLINE", ["OFFLINE_7_DAYS"])  # already as the manifest says
+    primo.upsert_rule("MDM_CONTROL_FIREWALL", ["NOT_PROTECTED"])  # in no manifest
+
+
+def _seed_vizivault(state: SandboxState, tenant: str) -> None:
+    vault = state.tenant("vizivault", tenant)
+    vault.upsert_rule(
+        {  # drifted: a country was removed in the console
+            "key": "euPersonalData",
+            "name": "EU personal data is tagged GDPR",
+            "type": "data",
+            "constraint": {
+                "type": "all",
+                "constraints": [
+                    {"type": "geo", "operator": "any", "countries": ["fr", "de", "IE"]},
+                    {"type": "attribute", "operator": "any", "attributes": ["PHONE", "EMAIL", "NAME"]},
+                ],
+            },
+            "action": {"type": "regulation", "regulation": "GDPR"},
+        }
+    )
+    vault.upsert_rule(
+        {  # drifted: alert level lowered
+            "key": "ssnReadAlert",
+            "name": "Alert when a social security number is read",
+            "type": "activity",
+            "constraint": {
+                "type": "all",
+                "constraints": [
+                    {"type": "attribute", "operator": "any", "attributes": ["SSN"]},
+                    {"type": "eventType", "eventTypes": ["READ"]},
+                ],
+            },
+            "action": {"type": "alert", "alertLevel": "INFO", "message": "An SSN was read"},
+            "executionOrder": 2,
+        }
+    )
+    vault.upsert_rule(
+        {  # in no manifest
+            "key": "legacyExportBlock",
+            "name": "Block legacy exports",
+            "type": "activity",
+            "constraint": {"type": "application", "operator": "any", "applications": ["legacy-export"]},
+            "action": {"type": "block", "message": "Legacy export is retired"},
+        }
+    )
+
+
+def _seed_onelogin(state: SandboxState, tenant: str, app_ids: list[int]) -> None:
+    onelogin = state.tenant("onelogin", tenant)
+    for app_id in app_ids:
+        onelogin.add_app(app_id, DEMO_APP_NAMES.get(app_id, f"App {app_id}"))
+    if 500100 not in app_ids:
+        return
+    onelogin.add_rule(
+        500100,
+        {  # drifted and out of order: should come last, with 90 days
+            "name": "Suspend after 90 days without login",
+            "match": "all",
+            "enabled": True,
+            "conditions": [{"source": "last_login", "operator": ">", "value": "60"}],
+            "actions": [{"action": "set_status", "value": ["2"]}],
+        },
+    )
+    onelogin.add_rule(
+        500100,
+        {
+            "name": "Admins get the admin role",
+            "match": "all",
+            "enabled": True,
+            "conditions": [{"source": "has_role", "operator": "ri", "value": "340475"}],
+            "actions": [{"action": "set_role", "value": ["340476"]}],
+        },
+    )
+    onelogin.add_rule(
+        500100,
+        {  # in no manifest, disabled: still live state
+            "name": "Contractors lose access",
+            "match": "all",
+            "enabled": False,
+            "conditions": [{"source": "title", "operator": "~", "value": "Contractor"}],
+            "actions": [{"action": "set_status", "value": ["3"]}],
+        },
+    )
+
+
+def seed_drift(state: SandboxState, provider: str, tenant: str, app_ids: list[int]) -> None:
+    """Seed one tenant of `provider`; OneLogin needs the app ids its manifests name."""
+    if provider == "primo":
+        _seed_primo(state, tenant)
+    elif provider == "vizivault":
+        _seed_vizivault(state, tenant)
+    else:
+        _seed_onelogin(state, tenant, app_ids)

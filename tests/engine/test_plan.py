@@ -1,0 +1,190 @@
+"""Planning: creates, updates, deletes, reorders, normalisation and failed reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.engine.model import DesiredRule, DesiredScope, LiveRule, LiveScope, ScopeRef
+from reconciler.engine.plan import Plan, plan_scope, plan_scope_or_error
+from reconciler.errors import ApiError, Location
+from reconciler.providers.onelogin import OneLoginProvider
+from reconciler.providers.primo import PrimoProvider
+from reconciler.providers.vizivault import ViziVaultProvider
+
+PRIMO = ScopeRef("primo-prod", "primo")
+APP = ScopeRef("onelogin-prod", "app:1")
+VAULT = ScopeRef("vault", "vizivault")
+
+
+def desired(ref: ScopeRef, provider: Any, bodies: list[dict[str, Any]]) -> DesiredScope:
+    scope = DesiredScope(ref)
+    for index, body in enumerate(bodies):
+        scope.rules.append(DesiredRule(ref, provider.identity(body), body, Location("rules/x.yaml", index + 1, 5)))
+    return scope
+
+
+def primo_live(type_: str, statuses: list[str]) -> LiveRule:
+    return LiveRule(type_, {"type": type_, "nonCompliantStatus": statuses}, {"type": type_}, tombstone=not statuses)
+
+
+def ol_rule(name: str, value: str = "1", enabled: bool = True) -> dict[str, Any]:
+    return {
+        "name": name,
+        "match": "all",
+        "enabled": enabled,
+        "conditions": [{"source": "has_role", "operator": "ri", "value": value}],
+        "actions": [{"action": "set_role", "value": ["9"]}],
+    }
+
+
+def ol_live(rule_id: int, position: int, body: dict[str, Any]) -> LiveRule:
+    live_body = {**body, "id": rule_id, "position": position}
+    return LiveRule(body["name"], live_body, {"id": rule_id, "position": position})
+
+
+def test_create_update_and_unmanaged_without_prune() -> None:
+    want = desired(
+        PRIMO,
+        PrimoProvider,
+        [
+            {"type": "MDM_ENROLLMENT", "nonCompliantStatus": ["PENDING", "MDM_OFF"]},
+            {"type": "MDM_ONLINE", "nonCompliantStatus": ["OFFLINE_7_DAYS"]},
+        ],
+    )
+    live = LiveScope(PRIMO, [primo_live("MDM_ENROLLMENT", ["PENDING"]), primo_live("MDM_CONTROL_WIFI", ["FAILED"])])
+    plan = plan_scope(PrimoProvider, want, live, prune=False)
+    assert [(c.action, c.identity) for c in plan.changes] == [("update", "MDM_ENROLLMENT"), ("create", "MDM_ONLINE")]
+    update = plan.changes[0]
+    assert [(f.path, f.action, f.after) for f in update.fields] == [("nonCompliantStatus[0]", "add", "MDM_OFF")]
+    assert plan.unmanaged == ["MDM_CONTROL_WIFI"]
+
+
+def test_prune_deletes_unmanaged_but_not_tombstones() -> None:
+    want = desired(PRIMO, PrimoProvider, [{"type": "MDM_ONLINE", "nonCompliantStatus": ["OFFLINE_7_DAYS"]}])
+    live = LiveScope(
+        PRIMO,
+        [
+            primo_live("MDM_ONLINE", ["OFFLINE_7_DAYS"]),
+            primo_live("MDM_CONTROL_WIFI", ["FAILED"]),
+            primo_live("MDM_ENROLLMENT", []),  # already disabled: nothing to delete
+        ],
+    )
+    plan = plan_scope(PrimoProvider, want, live, prune=True)
+    assert [(c.action, c.identity) for c in plan.changes] == [("delete", "MDM_CONTROL_WIFI")]
+    assert plan.unmanaged == []
+
+
+def test_disabled_primo_rule_in_manifest_is_an_update_not_a_create() -> None:
+    want = desired(PRIMO, PrimoProvider, [{"type": "MDM_ENROLLMENT", "nonCompliantStatus": ["PENDING"]}])
+    plan = plan_scope(PrimoProvider, want, LiveScope(PRIMO, [primo_live("MDM_ENROLLMENT", [])]), prune=False)
+    assert [c.action for c in plan.changes] == ["update"]
+
+
+def test_equivalent_forms_are_no_change() -> None:
+    # Statuses in another order and repeated; ViziVault lists reordered, lower-case ISO codes,
+    # nested constraints swapped, server dates and a defaulted executionOrder.
+    want = desired(PRIMO, PrimoProvider, [{"type": "MDM_ENROLLMENT", "nonCompliantStatus": ["MDM_OFF", "PENDING"]}])
+    live = LiveScope(PRIMO, [primo_live("MDM_ENROLLMENT", ["PENDING", "MDM_OFF", "PENDING"])])
+    assert plan_scope(PrimoProvider, want, live, prune=False).changes == []
+
+    body = {
+        "key": "k",
+        "name": "n",
+        "type": "data",
+        "constraint": {
+            "type": "all",
+            "constraints": [
+                {"type": "attribute", "operator": "any", "attributes": ["NAME", "EMAIL"]},
+                {"type": "geo", "operator": "any", "countries": ["DE", "FR"]},
+            ],
+        },
+        "action": {"type": "regulation", "regulation": "GDPR"},
+    }
+    live_body = {
+        **body,
+        "constraint": {
+            "type": "all",
+            "constraints": [
+                {"type": "geo", "operator": "any", "countries": ["fr", "de"]},
+                {"type": "attribute", "operator": "any", "attributes": ["EMAIL", "NAME"]},
+            ],
+        },
+        "executionOrder": 1,
+        "createdDate": "2020-01-01T00:00:00Z",
+        "modifiedDate": "2020-01-02T00:00:00Z",
+    }
+    want_vault = desired(VAULT, ViziVaultProvider, [body])
+    live_vault = LiveScope(VAULT, [LiveRule("k", live_body, {"key": "k", "name": "n"})])
+    assert plan_scope(ViziVaultProvider, want_vault, live_vault, prune=False).changes == []
+
+
+def test_computed_field_is_compared_when_the_manifest_sets_it() -> None:
+    body = {
+        "key": "k",
+        "name": "n",
+        "type": "data",
+        "executionOrder": 3,
+        "constraint": {"type": "tag", "operator": "any", "tags": ["a"]},
+        "action": {"type": "block"},
+    }
+    live = LiveScope(VAULT, [LiveRule("k", {**body, "executionOrder": 1}, {"key": "k", "name": "n"})])
+    plan = plan_scope(ViziVaultProvider, desired(VAULT, ViziVaultProvider, [body]), live, prune=False)
+    assert [(f.path, f.before, f.after) for f in plan.changes[0].fields] == [("executionOrder", 1, 3)]
+
+
+def test_onelogin_scalar_action_value_equals_one_item_list() -> None:
+    want = desired(APP, OneLoginProvider, [ol_rule("a")])
+    live_body = ol_rule("a")
+    live_body["actions"] = [{"action": "set_role", "value": "9", "expression": None}]
+    live = LiveScope(APP, [ol_live(10, 1, live_body)])
+    assert plan_scope(OneLoginProvider, want, live, prune=False).changes == []
+
+
+def test_reorder_keeps_unmanaged_rules_in_their_slots() -> None:
+    want = desired(APP, OneLoginProvider, [ol_rule("a"), ol_rule("b"), ol_rule("c")])
+    live = LiveScope(APP, [ol_live(1, 1, ol_rule("b")), ol_live(2, 2, ol_rule("x")), ol_live(3, 3, ol_rule("a"))])
+    plan = plan_scope(OneLoginProvider, want, live, prune=False)
+    assert [c.action for c in plan.changes] == ["create", "reorder"]
+    reorder = plan.changes[-1]
+    assert reorder.order_before == ["b", "a"]
+    assert reorder.order_after == ["a", "b", "c"]
+    # x stays second; managed slots (1, 3, and the appended create) take the manifest order.
+    assert reorder.sequence == [
+        {"identity": "a", "ref": {"id": 3, "position": 3}},
+        {"ref": {"id": 2, "position": 2}},
+        {"identity": "b", "ref": {"id": 1, "position": 1}},
+        {"identity": "c"},
+    ]
+    assert plan.unmanaged == ["x"]
+
+
+def test_creates_appended_in_order_need_no_reorder() -> None:
+    want = desired(APP, OneLoginProvider, [ol_rule("a"), ol_rule("b")])
+    live = LiveScope(APP, [ol_live(1, 1, ol_rule("a"))])
+    plan = plan_scope(OneLoginProvider, want, live, prune=False)
+    assert [c.action for c in plan.changes] == ["create"]
+
+
+def test_duplicate_live_names_match_once_and_extras_are_unmanaged() -> None:
+    want = desired(APP, OneLoginProvider, [ol_rule("a")])
+    live = LiveScope(APP, [ol_live(1, 1, ol_rule("a")), ol_live(2, 2, ol_rule("a"))])
+    plan = plan_scope(OneLoginProvider, want, live, prune=True)
+    assert [(c.action, c.ref) for c in plan.changes] == [("delete", {"id": 2, "position": 2})]
+
+
+def test_failed_read_plans_nothing_for_that_scope() -> None:
+    want = desired(PRIMO, PrimoProvider, [{"type": "MDM_ONLINE", "nonCompliantStatus": ["OFFLINE_7_DAYS"]}])
+    live = {PRIMO: ApiError("Not Found", status=404, method="GET", path="/compliance/alert-rules")}
+    plan = Plan([plan_scope_or_error(PrimoProvider, want, live[PRIMO], prune=True)])
+    assert plan.has_errors and not plan.has_changes
+    assert "HTTP 404" in (plan.scopes[0].error or "")
+
+
+def test_plan_json_round_trip() -> None:
+    want = desired(APP, OneLoginProvider, [ol_rule("a", "2"), ol_rule("b")])
+    live = LiveScope(APP, [ol_live(1, 1, ol_rule("b")), ol_live(2, 2, ol_rule("a"))])
+    plan = Plan([plan_scope_or_error(OneLoginProvider, want, live, prune=False)])
+    data = plan.to_json()
+    assert data["format_version"] == 2
+    assert data["summary"]["update"] == 1 and data["summary"]["reorder"] == 1
+    assert Plan.from_json(data).to_json() == data

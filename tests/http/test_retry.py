@@ -1,0 +1,309 @@
+"""Retries, Retry-After, rate-limit throttling and token handling of the API client, over httpx.MockTransport."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.errors import ApiError
+from reconciler.http.client import ApiClient, BearerKey
+from reconciler.http.retry import (
+    AmbiguousWriteError,
+    RateLimitThrottle,
+    RetriesExhausted,
+    RetryPolicy,
+    TransientError,
+    retry_after_seconds,
+)
+from reconciler.providers.onelogin import TOKEN_PATH, OneLoginToken
+
+FAST = RetryPolicy(retry_for=5.0, wait_initial=0.001, wait_max=0.01)
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class Script:
+    """Answers requests from a list of answers (a status, a response, or an exception), then 200s."""
+
+    def __init__(self, *answers: int | httpx.Response | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0) if self.answers else 200
+        if isinstance(answer, Exception):
+            raise answer
+        if isinstance(answer, httpx.Response):
+            return answer
+        return httpx.Response(answer, json={"message": f"status {answer}"} if answer >= 400 else {"ok": True})
+
+
+def client(handler: Handler, policy: RetryPolicy = FAST, auth: Any = None) -> ApiClient:
+    return ApiClient("http://api.test", auth or BearerKey("k"), transport=httpx.MockTransport(handler), retry=policy)
+
+
+def call(api: ApiClient, method: str = "GET", idempotent: bool | None = None) -> httpx.Response:
+    async def go() -> httpx.Response:
+        try:
+            return await api.request(method, "/rules", json={} if method != "GET" else None, idempotent=idempotent)
+        finally:
+            await api.aclose()
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429, 408])
+def test_idempotent_requests_are_retried_through_transient_answers(method: str, status: int) -> None:
+    script = Script(status, status)
+    assert call(client(script), method).status_code == 200
+    assert len(script.requests) == 3
+
+
+@pytest.mark.parametrize("error", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped")])
+def test_timeouts_and_dropped_connections_are_retried_for_reads(error: Exception) -> None:
+    script = Script(error, error)
+    assert call(client(script)).status_code == 200
+    assert len(script.requests) == 3
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
+def test_final_answers_are_not_retried(status: int) -> None:
+    script = Script(status)
+    with pytest.raises(ApiError) as caught:
+        call(client(script))
+    assert caught.value.status == status and not isinstance(caught.value, TransientError)
+    assert len(script.requests) == 1
+    assert f"status {status}" in str(caught.value)  # the API's own words
+
+
+@pytest.mark.parametrize(
+    "failure", [500, 502, 504, httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped")], ids=str
+)
+def test_a_non_idempotent_post_is_never_retried_after_an_ambiguous_failure(failure: Any) -> None:
+    script = Script(failure)
+    with pytest.raises(AmbiguousWriteError):
+        call(client(script), "POST")
+    assert len(script.requests) == 1
+
+
+@pytest.mark.parametrize("failure", [429, httpx.ConnectError("refused")], ids=str)
+def test_a_non_idempotent_post_is_retried_when_the_server_surely_did_nothing(failure: Any) -> None:
+    script = Script(failure)
+    assert call(client(script), "POST").status_code == 200
+    assert len(script.requests) == 2
+
+
+def test_a_post_marked_idempotent_is_retried_like_a_put() -> None:
+    script = Script(502, httpx.RemoteProtocolError("dropped"))
+    assert call(client(script), "POST", idempotent=True).status_code == 200
+    assert len(script.requests) == 3
+
+
+def test_retry_after_is_honoured() -> None:
+    script = Script(httpx.Response(429, headers={"Retry-After": "0.3"}, json={"message": "slow down"}))
+    started = time.monotonic()
+    assert call(client(script)).status_code == 200
+    assert time.monotonic() - started >= 0.3
+    assert len(script.requests) == 2
+
+
+def test_retry_after_beyond_the_budget_fails_at_once_with_a_clear_error() -> None:
+    script = Script(httpx.Response(503, headers={"Retry-After": "120"}, json={"message": "maintenance"}))
+    with pytest.raises(RetriesExhausted) as caught:
+        call(client(script, RetryPolicy(retry_for=2.0, wait_initial=0.001, wait_max=0.01)))
+    assert len(script.requests) == 1
+    assert "maintenance" in str(caught.value) and "retry_for is 2 s" in str(caught.value)
+    assert "the server asked to wait 120 s" in str(caught.value)
+
+
+def test_the_total_time_per_request_is_bounded() -> None:
+    script = Script(*[503] * 10_000)
+    started = time.monotonic()
+    with pytest.raises(RetriesExhausted) as caught:
+        call(client(script, RetryPolicy(retry_for=0.3, wait_initial=0.01, wait_max=0.05)))
+    elapsed = time.monotonic() - started
+    assert 0.3 <= elapsed < 2.0
+    assert caught.value.status == 503 and "gave up after" in str(caught.value)
+    assert f"{len(script.requests)} attempt(s)" in str(caught.value)
+
+
+def test_no_retries_when_the_budget_is_zero() -> None:
+    script = Script(500)
+    with pytest.raises(RetriesExhausted):
+        call(client(script, RetryPolicy(retry_for=0)))
+    assert len(script.requests) == 1
+
+
+def test_retry_after_parses_seconds_and_dates() -> None:
+    assert retry_after_seconds({"Retry-After": "3"}) == 3.0
+    assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # in the past
+    assert retry_after_seconds({"Retry-After": "soon"}) is None
+    assert retry_after_seconds({}) is None
+
+
+def rate_limited(remaining: int, reset: float) -> httpx.Response:
+    headers = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset": str(reset)}
+    return httpx.Response(200, headers=headers, json=[])
+
+
+def test_the_throttle_waits_for_the_reset_instead_of_meeting_a_429() -> None:
+    script = Script(rate_limited(1, 0.3), rate_limited(9, 60))
+    api = client(script)
+
+    async def go() -> float:
+        await api.request("GET", "/a")
+        started = time.monotonic()
+        await api.request("GET", "/b")
+        await api.aclose()
+        return time.monotonic() - started
+
+    assert asyncio.run(go()) >= 0.25
+    assert api.throttle.waited > 0 and len(script.requests) == 2
+
+
+def test_the_throttle_does_not_wait_while_the_budget_lasts() -> None:
+    script = Script(*[rate_limited(50 - i, 30) for i in range(5)])
+    api = client(script)
+
+    async def go() -> None:
+        for _ in range(5):
+            await api.request("GET", "/a")
+        await api.aclose()
+
+    asyncio.run(go())
+    assert api.throttle.waited == 0
+
+
+def test_the_throttle_counts_requests_in_flight() -> None:
+    now = [0.0]
+    throttle = RateLimitThrottle(reserve=1, clock=lambda: now[0])
+    throttle.observe({"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": "0"})
+
+    async def go() -> None:
+        for _ in range(2):  # 3 -> 2 -> 1 without waiting: the reset is now, so no sleep is needed
+            await throttle.before_request(10, "GET", "/")
+
+    asyncio.run(go())
+    assert throttle.waited == 0
+    throttle.observe({"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "100"})
+    with pytest.raises(RetriesExhausted, match="window resets in 100 s"):
+        asyncio.run(throttle.before_request(10, "GET", "/"))
+
+
+def test_out_of_order_answers_keep_the_lowest_count_of_a_window() -> None:
+    throttle = RateLimitThrottle(clock=lambda: 0.0)
+    throttle.observe({"X-RateLimit-Remaining": "4", "X-RateLimit-Reset": "10"})
+    throttle.observe({"X-RateLimit-Remaining": "7", "X-RateLimit-Reset": "10"})
+    assert throttle._remaining == 4
+    throttle.observe({"X-RateLimit-Remaining": "99", "X-RateLimit-Reset": "60"})  # a new window
+    assert throttle._remaining == 99
+
+
+class TokenServer:
+    """A OneLogin-like API: tokens from TOKEN_PATH; rules answer 401 to tokens in `revoked`."""
+
+    def __init__(self, expires_in: int = 3600, token_failures: list[Any] | None = None) -> None:
+        self.expires_in = expires_in
+        self.issued = 0
+        self.revoked: set[str] = set()
+        self.token_failures = token_failures or []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == TOKEN_PATH:
+            if self.token_failures:
+                failure = self.token_failures.pop(0)
+                if isinstance(failure, Exception):
+                    raise failure
+                return httpx.Response(failure, json={"status": {"code": failure, "message": "token trouble"}})
+            self.issued += 1
+            return httpx.Response(200, json={"access_token": f"t{self.issued}", "expires_in": self.expires_in})
+        token = request.headers["Authorization"].split()[-1]
+        if token in self.revoked:
+            return httpx.Response(401, json={"message": "Unauthorized", "statusCode": 401})
+        return httpx.Response(200, json=[])
+
+
+def run_requests(server: TokenServer, count: int, concurrently: bool = False) -> OneLoginToken:
+    token = OneLoginToken("id", "secret")
+    api = client(server, auth=token)
+
+    async def go() -> None:
+        if concurrently:
+            await asyncio.gather(*(api.request("GET", "/api/2/apps/1/rules") for _ in range(count)))
+        else:
+            for _ in range(count):
+                await api.request("GET", "/api/2/apps/1/rules")
+        await api.aclose()
+
+    asyncio.run(go())
+    return token
+
+
+def test_the_token_is_fetched_once_per_run() -> None:
+    server = TokenServer()
+    assert run_requests(server, 20, concurrently=True).fetches == 1
+
+
+def test_the_token_is_refreshed_before_it_expires() -> None:
+    server = TokenServer(expires_in=30)  # inside the refresh margin: every request wants a fresh one
+    assert run_requests(server, 3).fetches == 3
+
+
+def test_a_401_fetches_a_new_token_once_even_for_concurrent_requests() -> None:
+    server = TokenServer()
+    token = OneLoginToken("id", "secret")
+    api = client(server, auth=token)
+
+    async def go() -> None:
+        await api.request("GET", "/api/2/apps/1/rules")
+        server.revoked.add("t1")  # the token dies mid-run
+        await asyncio.gather(*(api.request("GET", "/api/2/apps/1/rules") for _ in range(6)))
+        await api.aclose()
+
+    asyncio.run(go())
+    assert token.fetches == 2
+
+
+def test_a_persistent_401_fails_after_one_new_token() -> None:
+    server = TokenServer()
+    server.revoked.update({"t1", "t2", "t3"})
+    with pytest.raises(ApiError) as caught:
+        run_requests(server, 1)
+    assert caught.value.status == 401 and server.issued == 2
+
+
+@pytest.mark.parametrize("failure", [500, 429, httpx.RemoteProtocolError("dropped")], ids=str)
+def test_a_transient_token_failure_is_retried_even_before_a_create(failure: Any) -> None:
+    server = TokenServer(token_failures=[failure])
+    token = OneLoginToken("id", "secret")
+    api = client(server, auth=token)
+    assert call(api, "POST").status_code == 200  # the create was never sent, so retrying it is safe
+    assert server.issued == 1
+
+
+def test_secrets_stay_out_of_errors() -> None:
+    server = TokenServer(token_failures=[401])
+    with pytest.raises(ApiError) as caught:
+        run_requests(server, 1)
+    assert "secret" not in str(caught.value) and "token trouble" in str(caught.value)
+
+
+@pytest.mark.parametrize("lost", [httpx.RemoteProtocolError("dropped"), 502])
+def test_a_delete_whose_answer_was_lost_then_404_is_done(lost: Any) -> None:
+    script = Script(lost, 404)
+    assert call(client(script), "DELETE").status_code == 404
+    assert len(script.requests) == 2
+
+
+def test_a_delete_of_a_missing_rule_is_still_an_error() -> None:
+    with pytest.raises(ApiError) as caught:
+        call(client(Script(404)), "DELETE")
+    assert caught.value.status == 404
+    with pytest.raises(ApiError):  # a 429 means nothing was done: the 404 after it is real
+        call(client(Script(429, 404)), "DELETE")

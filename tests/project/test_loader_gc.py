@@ -1,0 +1,41 @@
+"""Loading pauses the cycle collector and must leave no reference cycles: the runner freezes the desired
+state without a full collection, so any cycle made while loading would stay for the whole run."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+from bench.estate import TARGETS, Shape, live_estate, manifests, write_manifests
+from reconciler.project.config import load_config
+from reconciler.project.loader import cycle_collection_paused, load_desired
+
+
+def _project(root: Path) -> Path:
+    write_manifests(manifests(live_estate(Shape(apps=3, rules_per_app=4, vault_rules=30))), root / "rules")
+    lines = ["version: 1", "rules_dir: rules", "targets:"]
+    for target, provider in TARGETS.items():
+        lines += [f"  {target}:", f"    provider: {provider}", f"    url: http://127.0.0.1:9/{provider}"]
+        names = ("client_id", "client_secret") if provider == "onelogin" else ("api_key",)
+        lines += ["    credentials:", *(f"      {name}: {{env: UNSET_{name.upper()}}}" for name in names)]
+    (root / "reconciler.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root / "reconciler.yaml"
+
+
+def test_loading_leaves_no_reference_cycles(tmp_path: Path) -> None:
+    config = load_config(_project(tmp_path))
+    load_desired(config, config.select(()))  # first use fills caches that live on
+    gc.collect()
+    with cycle_collection_paused():
+        desired = load_desired(config, config.select(()))
+        assert gc.collect() == 0
+    assert desired.rule_count() == 3 * 4 + 30 + 27
+
+
+def test_the_outermost_pause_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with cycle_collection_paused():
+        with cycle_collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()

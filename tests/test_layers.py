@@ -1,0 +1,196 @@
+"""The package's layers: each package imports only what stands below it (README, "Development").
+
+The checker reads every module's imports with `ast` (nothing is imported, so it is fast) and is itself
+tested on small synthetic packages, so a broken checker cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "reconciler"
+MAX_MODULE_LINES = 400
+
+# package -> the project packages it may import (besides itself and the standard library).
+ALLOWED: dict[str, frozenset[str]] = {
+    "errors": frozenset(),
+    "http": frozenset({"errors"}),
+    "engine": frozenset({"errors", "http"}),
+    "providers": frozenset({"errors", "http", "engine"}),
+    "project": frozenset({"errors", "http", "engine", "providers"}),
+    "render": frozenset({"errors", "engine"}),
+    "runner": frozenset({"errors", "http", "engine", "providers", "project"}),
+    "cli": frozenset({"errors", "http", "engine", "providers", "project", "render", "runner", "sandbox"}),
+    "sandbox": frozenset(),
+    "__main__": frozenset({"cli"}),
+}
+# Third-party libraries a package must not use: the engine is pure planning, the product never needs
+# the sandbox's web stack.
+FORBIDDEN_LIBRARIES: dict[str, frozenset[str]] = {
+    "engine": frozenset({"click", "ruamel", "rich", "starlette", "uvicorn"}),
+    **{
+        name: frozenset({"starlette", "uvicorn"})
+        for name in ("errors", "http", "providers", "project", "render", "runner", "cli")
+    },
+}
+# The vendor registry is the one way to reach the vendors from above: the engine knows none of them.
+VENDOR_MODULES_ALLOWED_IN = frozenset({"providers"})
+# Only the demo command may import the sandbox, and only when it runs (inside a function).
+SANDBOX_IMPORT_ALLOWED_IN = frozenset({"reconciler.cli.demo"})
+
+
+@dataclass(frozen=True)
+class Import:
+    target: str  # the imported module, absolute
+    line: int
+    lazy: bool  # inside a function, or under `if TYPE_CHECKING:` (never run at import time)
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(source: str, module: str, is_package: bool) -> list[Import]:
+    tree = ast.parse(source)
+    found: list[Import] = []
+
+    def visit(node: ast.AST, lazy: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            child_lazy = lazy or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                child_lazy = True
+            if isinstance(child, ast.Import):
+                found.extend(Import(alias.name, child.lineno, lazy) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    anchor = module.split(".") if is_package else module.split(".")[:-1]
+                    anchor = anchor[: len(anchor) - (child.level - 1)]
+                    base = ".".join([*anchor, base] if base else anchor)
+                # `from reconciler.render import markdown` imports the submodule reconciler.render.markdown
+                found.extend(Import(f"{base}.{alias.name}", child.lineno, lazy) for alias in child.names)
+            visit(child, child_lazy)
+
+    visit(tree, False)
+    return found
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "reconciler" and len(parts) > 1 else None
+
+
+def is_vendor_module(module: str) -> bool:
+    parts = module.split(".")
+    return len(parts) >= 3 and parts[:2] == ["reconciler", "providers"] and parts[2] not in ("registry",)
+
+
+def violations(root: Path) -> list[str]:
+    """Every import that breaks the layer rules, as `file:line: message`."""
+    problems: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(path, root)
+        layer = layer_of(module)
+        if layer is None:
+            continue
+        where = f"{path.relative_to(root.parent)}"
+        for imp in imports_of(path.read_text(encoding="utf-8"), module, path.name == "__init__.py"):
+            top = imp.target.split(".")[0]
+            if top != "reconciler":
+                if top in FORBIDDEN_LIBRARIES.get(layer, frozenset()):
+                    problems.append(f"{where}:{imp.line}: {layer} must not import {top}")
+                continue
+            other = layer_of(imp.target)
+            if other is None or other == layer:
+                continue
+            if other not in ALLOWED.get(layer, frozenset()):
+                problems.append(f"{where}:{imp.line}: {layer} must not import {other} ({imp.target})")
+            elif other == "sandbox" and (module not in SANDBOX_IMPORT_ALLOWED_IN or not imp.lazy):
+                problems.append(
+                    f"{where}:{imp.line}: the sandbox is imported only by the demo command, inside it ({imp.target})"
+                )
+            elif is_vendor_module(imp.target) and layer not in VENDOR_MODULES_ALLOWED_IN:
+                problems.append(
+                    f"{where}:{imp.line}: {layer} must reach vendors through providers.registry ({imp.target})"
+                )
+    return problems
+
+
+def oversized_modules(root: Path, limit: int = MAX_MODULE_LINES) -> list[str]:
+    return [
+        f"{path.relative_to(root.parent)}: {count} lines"
+        for path in sorted(root.rglob("*.py"))
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > limit
+    ]
+
+
+def test_every_package_imports_only_what_stands_below_it() -> None:
+    assert violations(PACKAGE) == []
+
+
+def test_no_product_module_is_over_400_lines() -> None:
+    assert oversized_modules(PACKAGE) == []
+
+
+def test_every_package_has_a_rule() -> None:
+    packages = {layer_of(module_name(p, PACKAGE)) for p in PACKAGE.rglob("*.py")} - {None}
+    assert packages <= set(ALLOWED)
+
+
+# ---- the checker itself, on synthetic packages -------------------------------------------------------
+def make_package(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "reconciler"
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"engine/plan.py": "from reconciler.providers.registry import PROVIDERS\n"},
+            "engine must not import providers",
+        ),
+        ({"engine/plan.py": "from reconciler.providers import primo\n"}, "engine must not import providers"),
+        ({"engine/plan.py": "import click\n"}, "engine must not import click"),
+        ({"http/client.py": "from reconciler.engine.model import ScopeRef\n"}, "http must not import engine"),
+        ({"project/config.py": "from reconciler.runner import flows\n"}, "project must not import runner"),
+        ({"runner/flows.py": "from reconciler.render.text import render_plan\n"}, "runner must not import render"),
+        ({"render/text.py": "from ..cli import main\n"}, "render must not import cli"),
+        ({"runner/flows.py": "from reconciler.providers.primo import PrimoProvider\n"}, "through providers.registry"),
+        ({"cli/plan.py": "def f():\n    from reconciler.sandbox import SandboxServer\n"}, "only by the demo command"),
+        ({"cli/demo.py": "from reconciler.sandbox import SandboxServer\n"}, "only by the demo command"),
+        ({"runner/flows.py": "import uvicorn\n"}, "runner must not import uvicorn"),
+        ({"sandbox/server.py": "from reconciler.engine.model import ScopeRef\n"}, "sandbox must not import engine"),
+    ],
+)
+def test_checker_finds_a_violation(tmp_path: Path, files: dict[str, str], expected: str) -> None:
+    found = violations(make_package(tmp_path, files))
+    assert len(found) == 1 and expected in found[0], found
+
+
+def test_checker_accepts_what_the_rules_allow(tmp_path: Path) -> None:
+    root = make_package(
+        tmp_path,
+        {
+            "cli/demo.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from reconciler.sandbox import S\n"
+            "def run():\n    from reconciler.sandbox import SandboxServer\n",
+            "project/schema.py": "from reconciler.providers.registry import PROVIDERS\n",
+            "providers/registry.py": "from reconciler.providers.primo import PrimoProvider\n",
+            "render/text.py": "from reconciler.engine.plan import Plan\nimport click\n",
+        },
+    )
+    assert violations(root) == []
+
+
+def test_size_check_finds_a_long_module(tmp_path: Path) -> None:
+    root = make_package(tmp_path, {"engine/big.py": "x = 1\n" * 401, "engine/small.py": "x = 1\n" * 400})
+    assert oversized_modules(root) == ["reconciler/engine/big.py: 401 lines"]
