@@ -15,7 +15,6 @@ from reconciler.errors import ReconcilerError
 from reconciler.project.config import load_config
 from reconciler.project.importing.importer import import_target, render_import
 from reconciler.project.schema import manifest_schema_json
-from reconciler.providers.registry import PROVIDERS
 from reconciler.runner.remote import check_remote
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import open_workspace
@@ -107,7 +106,7 @@ def import_(
             return await import_target(
                 workspace.config,
                 target,
-                PROVIDERS[target.provider],
+                target.provider_class,
                 sessions.provider(target.name),
                 apps=apps,
                 out_dir=out_dir,

@@ -10,13 +10,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reconciler.engine.guards import GuardPolicy
-from reconciler.errors import InputError, Location, Problem
+from reconciler.engine.provider import Provider
+from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.http.retry import RetryPolicy
 from reconciler.project.validation import validate_model
 from reconciler.project.yamlsource import display_path, load_yaml, node_location
+from reconciler.providers.registry import PROVIDERS
 
 CONFIG_FILE = "reconciler.yaml"
 TARGET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+# The registry is the one list of provider names: a provider added there is accepted here.
+ProviderName = Literal[tuple(PROVIDERS)]  # type: ignore[valid-type]
 
 
 class EnvRef(BaseModel):
@@ -29,7 +33,7 @@ class EnvRef(BaseModel):
 class TargetConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    provider: Literal["primo", "vizivault", "onelogin"]
+    provider: ProviderName
     url: str | EnvRef
     credentials: dict[str, EnvRef]
     prune: bool = False
@@ -70,12 +74,13 @@ class ConfigFile(BaseModel):
 
 
 class Target:
-    """A configured target with its name and where it was declared."""
+    """A configured target with its name, its provider class (resolved once) and where it was declared."""
 
     def __init__(self, name: str, spec: TargetConfig, location: Location) -> None:
         self.name = name
         self.spec = spec
         self.location = location
+        self.provider_class: type[Provider] = PROVIDERS[spec.provider]
 
     @property
     def provider(self) -> str:
@@ -175,6 +180,39 @@ def load_config(path: Path) -> Config:
                 )
     model, model_problems = validate_model(ConfigFile, raw, root=raw, file=shown_as)
     problems.extend(model_problems)
+    if model is not None:
+        problems.extend(credential_problems(model, raw, shown_as))
     if problems or model is None:
         raise InputError(problems)
     return Config(path, root_dir, model, raw, shown_as)
+
+
+def credential_problems(file: ConfigFile, raw: Any, shown_as: str) -> list[Problem]:
+    """Each target's `credentials` keys against the names its provider reads: a missing or misspelt
+    key is reported here, with its line, rather than failing once the first request is built."""
+    problems = []
+    for name, spec in file.targets.items():
+        wanted = PROVIDERS[spec.provider].credential_names
+        path = ["targets", name, "credentials"]
+        field = f"targets.{name}.credentials"
+        unknown = [key for key in spec.credentials if key not in wanted]
+        for key in unknown:
+            problems.append(
+                Problem(
+                    node_location(raw, [*path, key], shown_as),
+                    f"{field}.{key}",
+                    f"unknown credential {key!r}{suggest(key, wanted)}; "
+                    f"{spec.provider} targets use {', '.join(wanted)}",
+                )
+            )
+        for key in wanted:
+            # A misspelt key is reported once, as unknown, with the name it was probably meant to be.
+            if key not in spec.credentials and not unknown:
+                problems.append(
+                    Problem(
+                        node_location(raw, path, shown_as),
+                        field,
+                        f"missing credential {key!r}: {spec.provider} targets need {', '.join(wanted)}",
+                    )
+                )
+    return problems

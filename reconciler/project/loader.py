@@ -14,7 +14,6 @@ from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.project.config import Config, Target
 from reconciler.project.validation import validate_model
 from reconciler.project.yamlsource import display_path, load_yaml, node_location, plain
-from reconciler.providers.registry import PROVIDERS
 
 HEADER_KEYS = ("target", "targets", "rules")
 RULE_META_KEYS = ("protect",)  # reconciler's own per-rule settings, never sent to an API
@@ -88,7 +87,7 @@ def _load_file(path: Path, config: Config, selected: set[str], state: DesiredSta
     target_names = _file_targets(raw, config, file, problems)
     if not target_names:
         return
-    provider = PROVIDERS[config.targets[target_names[0]].provider]
+    provider = config.targets[target_names[0]].provider_class
     header = {k: v for k, v in raw.items() if k not in HEADER_KEYS}
     scope_header, header_problems = validate_model(
         provider.scope_model, plain(header), root=raw, file=file, other_names=HEADER_KEYS
@@ -160,7 +159,7 @@ def _check_identities(state: DesiredState, config: Config, problems: list[Proble
             if first is not rule:
                 message = f"duplicate rule {rule.identity!r} in {scope.ref}: already defined at {first.location}"
                 problems.append(rule.problem((), message))
-        provider = PROVIDERS[config.targets[scope.ref.target].provider]
+        provider = config.targets[scope.ref.target].provider_class
         problems.extend(provider.check_scope(scope.rules))
 
 

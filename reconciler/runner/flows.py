@@ -41,7 +41,7 @@ async def read_and_plan(
     on_fetched: Callable[[ScopeRef], None] | None = None,
 ) -> tuple[Plan, dict[ScopeRef, LiveScope | ApiError]]:
     """The plan of every desired scope, and the live state it was made from."""
-    providers = {t.name: PROVIDERS[t.provider] for t in workspace.targets}
+    providers = {t.name: t.provider_class for t in workspace.targets}
     prune_by_target = workspace.prune_for(prune)
     planned: dict[ScopeRef, ScopePlan] = {}
 

@@ -11,7 +11,6 @@ import httpx
 from reconciler.engine.provider import Provider
 from reconciler.http.client import ApiClient
 from reconciler.project.config import Target
-from reconciler.providers.registry import PROVIDERS
 from reconciler.runner.workspace import Workspace
 
 
@@ -20,7 +19,7 @@ class TargetSession:
 
     def __init__(self, target: Target, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.target = target
-        provider_cls = PROVIDERS[target.provider]
+        provider_cls = target.provider_class
         credentials = target.resolve_credentials()
         self.client = ApiClient(
             target.resolve_url(),

@@ -77,7 +77,7 @@ def manifests(target: str, provider: str, tenant: Any) -> dict[str, dict[str, An
 def meaning(project: Project, target: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """What the target's manifests say, scope by scope, as the plan compares it."""
     config = load_config(project.root / "reconciler.yaml")
-    provider = PROVIDERS[config.targets[target].provider]
+    provider = config.targets[target].provider_class
     state = load_desired(config, [config.targets[target]])
     out = {}
     for ref, scope in state.scopes.items():

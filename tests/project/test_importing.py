@@ -17,7 +17,6 @@ from reconciler.project.importing.live_form import manifest_form
 from reconciler.project.loader import load_desired
 from reconciler.providers.onelogin import OneLoginProvider
 from reconciler.providers.primo import PrimoProvider
-from reconciler.providers.registry import PROVIDERS
 from reconciler.providers.vizivault import ViziVaultProvider
 
 CONFIG = """\
@@ -82,7 +81,7 @@ def run_import(
     drop_missing: bool = False,
     write: bool = True,
 ) -> ImportPlan:
-    provider = PROVIDERS[config.targets[target].provider]
+    provider = config.targets[target].provider_class
     imported = [
         manifest_form(provider, LiveScope(ScopeRef(target, scope), rules), (titles or {}).get(scope, scope))
         for scope, rules in scopes.items()
@@ -96,7 +95,7 @@ def run_import(
 
 def assert_plan_is_empty(config: Config, target: str, scopes: dict[str, list[LiveRule]]) -> None:
     """The round-trip law: the manifests now say exactly what is live."""
-    provider = PROVIDERS[config.targets[target].provider]
+    provider = config.targets[target].provider_class
     desired = load_desired(config, [config.targets[target]])
     for scope, rules in scopes.items():
         ref = ScopeRef(target, scope)
@@ -150,7 +149,7 @@ def test_unordered_providers_write_rules_sorted_by_identity(
     tmp_path: Path, target: str, rules: list[LiveRule], expected_file: str
 ) -> None:
     config = offline_project(tmp_path)
-    provider = PROVIDERS[config.targets[target].provider]
+    provider = config.targets[target].provider_class
     scope = provider.name
     result = run_import(config, target, {scope: rules}, titles={scope: provider.scope_label(scope)})
     assert [w.shown for w in result.writes] == [f"rules/{target}/{expected_file}"]
