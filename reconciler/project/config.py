@@ -14,6 +14,7 @@ from reconciler.engine.provider import Provider
 from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.http.retry import RetryPolicy
 from reconciler.project.validation import validate_model
+from reconciler.project.variables import VAR_NAME_PATTERN
 from reconciler.project.yamlsource import display_path, load_yaml, node_location
 from reconciler.providers.registry import PROVIDERS
 
@@ -51,6 +52,19 @@ class TargetConfig(BaseModel):
     # Rule identities never deleted or disabled, even when their manifest block is gone.
     protect: list[str] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
+    # Values that manifests use as `{var: NAME}`, so that one manifest serves several targets.
+    vars: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("vars")
+    @classmethod
+    def _var_names_and_values(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name, item in value.items():
+            if not re.match(VAR_NAME_PATTERN, name):
+                raise ValueError(f"{name!r} is not a variable name (letters, digits and '_', not first a digit)")
+            items = item if isinstance(item, list) else [item]
+            if not all(isinstance(v, str | int | float | bool) for v in items):
+                raise ValueError(f"variable {name!r} must be a text, number, true/false, or a list of those")
+        return value
 
     @field_validator("credentials", mode="before")
     @classmethod

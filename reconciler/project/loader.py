@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from reconciler.engine.model import DesiredRule, DesiredState, ScopeRef, format_field_path
+from reconciler.engine.provider import Provider
 from reconciler.errors import InputError, Location, Problem, suggest
+from reconciler.project import variables
 from reconciler.project.config import Config, Target
 from reconciler.project.validation import validate_model
 from reconciler.project.yamlsource import display_path, load_yaml, node_location, plain
 
 HEADER_KEYS = ("target", "targets", "rules")
-RULE_META_KEYS = ("protect",)  # reconciler's own per-rule settings, never sent to an API
+TARGET_FILTER_KEYS = ("only_targets", "except_targets")
+RULE_META_KEYS = ("protect", *TARGET_FILTER_KEYS)  # reconciler's own per-rule settings, never sent to an API
 
 
 def manifest_files(rules_dir: Path) -> list[Path]:
@@ -87,10 +92,66 @@ def _load_file(path: Path, config: Config, selected: set[str], state: DesiredSta
     target_names = _file_targets(raw, config, file, problems)
     if not target_names:
         return
-    provider = config.targets[target_names[0]].provider_class
-    header = {k: v for k, v in raw.items() if k not in HEADER_KEYS}
+    manifest = Manifest(raw, file, target_names, config.targets[target_names[0]].provider_class)
+    found: list[Problem] = []
+    for data, targets in _variants(manifest, config, selected, found):
+        _load_variant(manifest, data, [t for t in targets if t in selected], state, found)
+    # A malformed `{var: ...}` is reported once, not again as a wrong value of its field.
+    malformed = {p.field for p in found if p.message.startswith(variables.MALFORMED)}
+    problems.extend(p for p in found if p.field not in malformed or p.message.startswith(variables.MALFORMED))
+
+
+@dataclass
+class Manifest:
+    """One manifest file as loaded: its YAML (for locations), name, targets and provider."""
+
+    raw: dict[str, Any]
+    file: str
+    targets: list[str]
+    provider: type[Provider]
+
+    def problem(self, path: Sequence[str | int], message: str) -> Problem:
+        return Problem(node_location(self.raw, path, self.file, at_value=True), format_field_path(path), message)
+
+
+def _variants(
+    manifest: Manifest, config: Config, selected: set[str], problems: list[Problem]
+) -> list[tuple[dict[str, Any], list[str]]]:
+    """The file's content as each target sees it (`{var: NAME}` replaced by the target's value), with
+    the targets that see it alike. A file without variables is one variant for all its targets."""
+    data = {k: v for k, v in plain(manifest.raw).items() if k not in ("target", "targets")}
+    refs = list(variables.find_refs(data))
+    if not refs:
+        return [(data, manifest.targets)]
+    problems.extend(manifest.problem(ref.path, ref.problem) for ref in refs if ref.problem)
+    # Files of targets outside the run are still checked, as one of their targets sees them.
+    wanted = [t for t in manifest.targets if t in selected] or manifest.targets[:1]
+    variants: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    for name in wanted:
+        target = config.targets[name]
+        seen, missing = variables.substitute(data, refs, target.spec.vars)
+        for ref in missing:
+            problems.append(
+                manifest.problem(
+                    ref.path,
+                    f"variable {ref.name!r} is not set for target {name!r} (targets.{name}.vars in {config.shown_as})",
+                )
+            )
+        if missing:
+            continue
+        key = json.dumps(seen, sort_keys=True, default=str)
+        variants.setdefault(key, (seen, []))[1].append(name)
+    return list(variants.values())
+
+
+def _load_variant(
+    manifest: Manifest, data: dict[str, Any], targets: list[str], state: DesiredState, problems: list[Problem]
+) -> None:
+    """Check one variant of a file and add its rules to the state of `targets` (the selected ones)."""
+    raw, file, provider = manifest.raw, manifest.file, manifest.provider
+    header = {k: v for k, v in data.items() if k not in HEADER_KEYS}
     scope_header, header_problems = validate_model(
-        provider.scope_model, plain(header), root=raw, file=file, other_names=HEADER_KEYS
+        provider.scope_model, header, root=raw, file=file, other_names=HEADER_KEYS
     )
     problems.extend(header_problems)
     rules = raw.get("rules")
@@ -103,36 +164,21 @@ def _load_file(path: Path, config: Config, selected: set[str], state: DesiredSta
     if scope_header is None:
         return
     scope = provider.scope_of(scope_header)
-    for target_name in target_names:
-        if target_name in selected:
-            state.scope(ScopeRef(target_name, scope)).files.append(file)
-    for index, rule_raw in enumerate(rules):
+    for target_name in targets:
+        state.scope(ScopeRef(target_name, scope)).files.append(file)
+    for index, rule_data in enumerate(data["rules"]):
         base: list[str | int] = ["rules", index]
-        if not isinstance(rule_raw, dict):
+        if not isinstance(rule_data, dict):
             problems.append(Problem(node_location(raw, base, file), f"rules[{index}]", "a rule is a mapping of fields"))
             continue
-        data = plain(rule_raw)
-        protect = data.pop("protect", False)
-        if not isinstance(protect, bool):
-            problems.append(
-                Problem(
-                    node_location(raw, [*base, "protect"], file), f"rules[{index}].protect", "must be true or false"
-                )
-            )
+        rule = _load_rule(manifest, base, dict(rule_data), problems)
+        if rule is None:
             continue
-        model, rule_problems = validate_model(
-            provider.rule_model, data, root=raw, file=file, base=base, field_prefix=base, other_names=RULE_META_KEYS
-        )
-        problems.extend(rule_problems)
-        if model is None:
-            continue
-        body = provider.to_body(model)
+        body, protect, applies_to = rule
         locate = partial(_locate_field, raw, base, file)
-        for path, message in provider.rule_problems(body):
-            problems.append(Problem(locate(path), format_field_path([*base, *path]), message))
         location = node_location(raw, base, file)
-        for target_name in target_names:
-            if target_name in selected:
+        for target_name in targets:
+            if applies_to(target_name):
                 ref = ScopeRef(target_name, scope)
                 state.scope(ref).rules.append(
                     DesiredRule(
@@ -145,6 +191,59 @@ def _load_file(path: Path, config: Config, selected: set[str], state: DesiredSta
                         manifest_path=tuple(base),
                     )
                 )
+
+
+def _load_rule(
+    manifest: Manifest, base: list[str | int], data: dict[str, Any], problems: list[Problem]
+) -> tuple[dict[str, Any], bool, Callable[[str], bool]] | None:
+    """A rule's API body, its `protect`, and which of the file's targets it applies to; None when invalid."""
+    raw, file, provider = manifest.raw, manifest.file, manifest.provider
+    found: list[Problem] = []
+    protect = data.pop("protect", False)
+    if not isinstance(protect, bool):
+        found.append(manifest.problem([*base, "protect"], "must be true or false"))
+    applies_to = _target_filter(manifest, base, data, found)
+    model, rule_problems = validate_model(
+        provider.rule_model, data, root=raw, file=file, base=base, field_prefix=base, other_names=RULE_META_KEYS
+    )
+    found.extend(rule_problems)
+    body = None
+    if model is not None:
+        body = provider.to_body(model)
+        locate = partial(_locate_field, raw, base, file)
+        for path, message in provider.rule_problems(body):
+            found.append(Problem(locate(path), format_field_path([*base, *path]), message))
+    problems.extend(found)
+    if found or body is None:
+        return None
+    return body, protect, applies_to
+
+
+def _target_filter(
+    manifest: Manifest, base: list[str | int], data: dict[str, Any], problems: list[Problem]
+) -> Callable[[str], bool]:
+    """`only_targets` / `except_targets` of a rule: which of its file's targets the rule applies to."""
+    lists: dict[str, list[str]] = {}
+    for key in TARGET_FILTER_KEYS:
+        if key not in data:
+            continue
+        value = data.pop(key)
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            problems.append(manifest.problem([*base, key], "must be a target name or a list of names"))
+            continue
+        for index, name in enumerate(names):
+            if name not in manifest.targets:
+                at = [*base, key, index] if isinstance(value, list) else [*base, key]
+                hint = suggest(name, manifest.targets) or f"; this file's targets: {', '.join(manifest.targets)}"
+                problems.append(manifest.problem(at, f"{name!r} is not a target of this file{hint}"))
+        lists[key] = names
+    if len(lists) == 2:
+        problems.append(
+            manifest.problem([*base, "except_targets"], "give 'only_targets' or 'except_targets', not both")
+        )
+    only, excluded = lists.get("only_targets"), set(lists.get("except_targets", ()))
+    return lambda target: (only is None or target in only) and target not in excluded
 
 
 def _locate_field(root: Any, base: list[str | int], file: str, path: Sequence[str | int]) -> Location:
@@ -188,7 +287,8 @@ def load_desired(config: Config, targets: list[Target], rules_dir: Path | None =
             _load_file(path, config, selected, state, problems)
     _check_identities(state, config, problems)
     if problems:
-        raise InputError(problems)
+        # The variants of one file (targets with different variables) share most of their problems.
+        raise InputError(list({str(p): p for p in problems}.values()))
     with_manifests = {ref.target for ref in state.scopes}
     state.targets_without_manifests = [t.name for t in targets if t.name not in with_manifests]
     return state

@@ -16,7 +16,12 @@ from reconciler.project.loader import RULE_META_KEYS
 from reconciler.providers.registry import PROVIDERS
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-META_FIELD_SCHEMAS = {"protect": {"type": "boolean", "description": "Never delete or change this rule's live copy."}}
+_TARGET_NAMES = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+META_FIELD_SCHEMAS = {
+    "protect": {"type": "boolean", "description": "Never delete or change this rule's live copy."},
+    "only_targets": {**_TARGET_NAMES, "description": "Apply this rule only to these targets of the file."},
+    "except_targets": {**_TARGET_NAMES, "description": "Apply this rule to the file's targets but these."},
+}
 assert set(META_FIELD_SCHEMAS) == set(RULE_META_KEYS)
 
 
