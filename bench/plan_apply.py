@@ -37,7 +37,7 @@ from reconciler.providers.onelogin import APPS_PAGE_SIZE  # noqa: F401 - documen
 from reconciler.providers.primo import PAGE_SIZE as PRIMO_PAGE_SIZE
 from reconciler.render.text import render_plan
 from reconciler.runner import workspace as runner
-from reconciler.runner.flows import delete_verbs, make_plan, run_apply
+from reconciler.runner.flows import make_plan, run_apply
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import Workspace, open_workspace
 
@@ -201,7 +201,7 @@ async def timed_plan(workspace: Workspace, sandbox: SandboxProcess, cpu: Cpu) ->
 
 def render_cpu(plan: Plan) -> float:
     start = time.process_time()
-    render_plan(plan, delete_verbs())
+    render_plan(plan)
     json_text(plan.to_json())
     return time.process_time() - start
 

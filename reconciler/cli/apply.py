@@ -26,7 +26,7 @@ from reconciler.engine.plan import Plan, json_text
 from reconciler.engine.saved import ReviewedPlan, read_plan_file
 from reconciler.errors import ReconcilerError
 from reconciler.render.text import render_plan, render_report, report_json
-from reconciler.runner.flows import check_fresh, delete_verbs, plan_workspace, run_apply
+from reconciler.runner.flows import check_fresh, plan_workspace, run_apply
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import Workspace, open_workspace
 
@@ -50,7 +50,7 @@ async def _plan_and_apply(
         else:
             result = await check_fresh(saved, workspace, sessions)
         if not as_json:
-            click.echo(render_plan(result, delete_verbs(), forced=force))
+            click.echo(render_plan(result, forced=force))
         if blocking(result.refusals, force):
             if as_json:
                 _echo_json_outcome(result, None)
@@ -70,7 +70,7 @@ async def _plan_and_apply(
             _echo_json_outcome(result, report)
         else:
             click.echo("")
-            click.echo(render_report(report, delete_verbs()))
+            click.echo(render_report(report))
         return EXIT_OK if report.ok and not result.has_errors else EXIT_ERROR
 
 

@@ -29,7 +29,6 @@ from reconciler.engine.shard import Shard
 from reconciler.errors import ReconcilerError
 from reconciler.render.markdown import markdown_on_stdout, render_markdown
 from reconciler.render.text import render_plan
-from reconciler.runner.flows import delete_verbs
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import open_workspace, shard_workspace
 
@@ -38,7 +37,7 @@ def _echo_plan(reviewed: ReviewedPlan, as_json: bool) -> None:
     if as_json:
         click.echo(reviewed.dumps())
     else:
-        click.echo(render_plan(reviewed.plan, delete_verbs()))
+        click.echo(render_plan(reviewed.plan))
 
 
 @click.command()
@@ -85,7 +84,7 @@ def plan(
     if out_path is not None:
         write_plan_file(reviewed, out_path)
     if markdown_out is not None:
-        markdown_out.write(render_markdown(result, delete_verbs()))
+        markdown_out.write(render_markdown(result))
     if result.has_errors:
         sys.exit(EXIT_ERROR)
     if detailed_exitcode and result.has_changes:
@@ -103,7 +102,7 @@ def show(plan_file: Path, as_json: bool, as_markdown: bool) -> None:
     if as_json:
         _echo_plan(saved, as_json=True)
     elif as_markdown:
-        click.echo(render_markdown(saved.plan, delete_verbs()), nl=False)
+        click.echo(render_markdown(saved.plan), nl=False)
     else:
         _echo_plan(saved, as_json=False)
         prints = saved.fingerprints

@@ -38,7 +38,7 @@ from reconciler.engine.shard import Shard
 from reconciler.errors import ReconcilerError
 from reconciler.render.markdown import fenced, markdown_on_stdout, render_markdown
 from reconciler.render.text import render_plan, render_report, report_json, value_text
-from reconciler.runner.flows import delete_verbs, make_reviewed_plan, run_apply
+from reconciler.runner.flows import make_reviewed_plan, run_apply
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import Workspace, open_workspace, shard_workspace
 
@@ -100,9 +100,9 @@ class SyncOutput:
 
 def _markdown(reviewed: ReviewedPlan, drifted: list[Drifted], report: ApplyReport | None) -> str:
     dates = {(d.ref, d.identity): d.modified for d in drifted if d.modified}
-    text = render_markdown(reviewed.plan, delete_verbs(), title="reconciler drift", kind="drift", modified=dates)
+    text = render_markdown(reviewed.plan, title="reconciler drift", kind="drift", modified=dates)
     if report is not None:
-        repair_lines = click.unstyle(render_report(report, delete_verbs())).splitlines()
+        repair_lines = click.unstyle(render_report(report)).splitlines()
         text += "\n**Repair**\n\n" + fenced(repair_lines, "text") + "\n"
     return text
 
@@ -121,7 +121,7 @@ async def run_sync(
         plan = reviewed.plan
         drifted = drifted_rules(reviewed)
         if output.text:
-            click.echo(render_plan(plan, delete_verbs(), forced=force and repair) + modified_text(drifted))
+            click.echo(render_plan(plan, forced=force and repair) + modified_text(drifted))
             if plan.has_changes:
                 click.echo(f"\nDrift: {len(drifted)} change(s) would bring live rules back to the manifests.")
         report: ApplyReport | None = None
@@ -133,7 +133,7 @@ async def run_sync(
                 report = await run_apply(plan, sessions)
                 if output.text:
                     click.echo("")
-                    click.echo(render_report(report, delete_verbs()))
+                    click.echo(render_report(report))
             elif output.text:
                 click.echo("Repair cancelled; nothing was changed.")
     if output.as_json:

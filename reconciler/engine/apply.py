@@ -28,6 +28,7 @@ class Outcome:
     status: str  # "applied" | "failed" | "skipped"
     message: str = ""
     provider: str = ""
+    delete_verb: str = "delete"  # the scope's, for reports that name the change
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,7 +76,9 @@ async def apply_scope(
     failed = False
 
     def record(change: Change, status: str, message: str = "") -> None:
-        outcome = Outcome(scope.target, scope.scope, scope.label, change, status, message, scope.provider)
+        outcome = Outcome(
+            scope.target, scope.scope, scope.label, change, status, message, scope.provider, scope.delete_verb
+        )
         report.outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)

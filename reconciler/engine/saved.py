@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.engine.model import LiveScope, ScopeRef
-from reconciler.engine.plan import PLAN_FORMAT_VERSION, Plan, json_text
+from reconciler.engine.plan import Plan, check_format_version, json_text
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
 
@@ -75,12 +75,7 @@ class ReviewedPlan:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReviewedPlan:
-        version = data.get("format_version")
-        if version != PLAN_FORMAT_VERSION:
-            raise ReconcilerError(
-                f"plan format_version {version!r} is not {PLAN_FORMAT_VERSION}, the one this version reads: "
-                "run plan again"
-            )
+        check_format_version(data)
         if "fingerprints" not in data or "targets" not in data:
             raise ReconcilerError("the file is a plan without fingerprints, so it cannot be checked: run plan again")
         shard = Shard.parse(data["shard"]) if data.get("shard") else None

@@ -79,9 +79,7 @@ def status(scope: ScopePlan) -> str:
     return "changes" if scope.changes else "✅ no changes"
 
 
-def target_section(
-    scopes: list[ScopePlan], delete_verbs: Mapping[str, str], modified: Modified, with_diff: bool
-) -> list[str]:
+def target_section(scopes: list[ScopePlan], modified: Modified, with_diff: bool) -> list[str]:
     first = scopes[0]
     lines = [
         f"#### <code>{html.escape(first.target)}</code> ({html.escape(first.provider)})",
@@ -94,7 +92,6 @@ def target_section(
         numbers = " | ".join(str(n) for n in [*counts, len(scope.unmanaged)])
         lines.append(f"| {cell(scope.label)} | {numbers} | {status(scope)} |")
     lines.append("")
-    verb = delete_verbs.get(first.provider, "delete")
     for scope in scopes:
         if scope.error:
             lines += [f"**{cell(scope.label)}**: could not read live rules, nothing planned: `{cell(scope.error)}`", ""]
@@ -103,7 +100,7 @@ def target_section(
         if scope.changes:
             lines += [f"**{cell(scope.label)}**", ""]
         for change in scope.changes:
-            lines += change_block(change, verb, modified.get((scope.ref, change.identity)), with_diff)
+            lines += change_block(change, scope.delete_verb, modified.get((scope.ref, change.identity)), with_diff)
         if not with_diff and scope.changes:
             lines.append("")
         if scope.unmanaged:
@@ -115,14 +112,12 @@ def target_section(
     return lines
 
 
-def _render(
-    plan: Plan, delete_verbs: Mapping[str, str], title: str, kind: str, modified: Modified, with_diff: bool
-) -> str:
+def _render(plan: Plan, title: str, kind: str, modified: Modified, with_diff: bool) -> str:
     lines = [marker(kind), f"### {html.escape(title)}", "", f"**{html.escape(click.unstyle(summary_line(plan)))}**", ""]
     for warning in plan.warnings:
         lines += [f"> [!WARNING]\n> {html.escape(warning)}", ""]
     for _, group in groupby(plan.scopes, key=lambda s: s.target):
-        lines += target_section(list(group), delete_verbs, modified, with_diff)
+        lines += target_section(list(group), modified, with_diff)
     if not with_diff:
         lines += ["_The field-level diffs are left out: the plan is too long for one comment._", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -130,17 +125,16 @@ def _render(
 
 def render_markdown(
     plan: Plan,
-    delete_verbs: Mapping[str, str] | None = None,
     *,
     title: str = "reconciler plan",
     kind: str = "plan",
     modified: Modified | None = None,
 ) -> str:
     """The plan as markdown; when too long for a comment, the same without the per-change diffs."""
-    verbs, dates = delete_verbs or {}, modified or {}
-    text = _render(plan, verbs, title, kind, dates, with_diff=True)
+    dates = modified or {}
+    text = _render(plan, title, kind, dates, with_diff=True)
     if len(text) > MAX_CHARS:
-        text = _render(plan, verbs, title, kind, dates, with_diff=False)
+        text = _render(plan, title, kind, dates, with_diff=False)
     return text
 
 

@@ -68,9 +68,8 @@ def summary_line(plan: Plan) -> str:
     return text
 
 
-def render_plan(plan: Plan, delete_verbs: dict[str, str] | None = None, *, forced: bool = False) -> str:
+def render_plan(plan: Plan, *, forced: bool = False) -> str:
     """The plan for people; `forced` (apply --force) shows the guards --force overrides as passed."""
-    verbs = delete_verbs or {}
     lines: list[str] = []
     for warning in plan.warnings:
         lines.append(click.style(f"warning: {warning}", fg="yellow"))
@@ -84,7 +83,7 @@ def render_plan(plan: Plan, delete_verbs: dict[str, str] | None = None, *, force
         if not scope.changes:
             lines.append(click.style("  no changes", dim=True))
         for change in scope.changes:
-            lines += change_lines(change, verbs.get(scope.provider, "delete"))
+            lines += change_lines(change, scope.delete_verb)
         if scope.unmanaged:
             names = ", ".join(value_text(n) for n in scope.unmanaged)
             lines.append(
@@ -116,9 +115,9 @@ def refusal_lines(plan: Plan, *, forced: bool = False) -> list[str]:
     return lines
 
 
-def outcome_line(outcome: Outcome, delete_verbs: dict[str, str] | None = None) -> str:
+def outcome_line(outcome: Outcome) -> str:
     mark, color = {"applied": ("✓", "green"), "failed": ("✗", "red"), "skipped": ("·", "yellow")}[outcome.status]
-    action = action_word(outcome.change.action, (delete_verbs or {}).get(outcome.provider, "delete"))
+    action = action_word(outcome.change.action, outcome.delete_verb)
     what = "reorder" if action == "reorder" else f"{action} {value_text(outcome.change.identity)}"
     text = f"{mark} {outcome.status} {what} in {outcome.target} · {outcome.label}"
     if outcome.message:
@@ -126,8 +125,8 @@ def outcome_line(outcome: Outcome, delete_verbs: dict[str, str] | None = None) -
     return click.style(text, fg=color)
 
 
-def render_report(report: ApplyReport, delete_verbs: dict[str, str] | None = None) -> str:
-    lines = [outcome_line(o, delete_verbs) for o in report.outcomes]
+def render_report(report: ApplyReport) -> str:
+    lines = [outcome_line(o) for o in report.outcomes]
     lines.append("")
     lines.append(
         f"Apply: {report.count('applied')} applied, {report.count('failed')} failed, {report.count('skipped')} skipped."

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from reconciler.engine.apply import ApplyReport, ProgressHook, apply_plan
 from reconciler.engine.guards import check_guards
 from reconciler.engine.model import LiveScope, ScopeRef
-from reconciler.engine.plan import Plan, ScopePlan, plan_scope_or_error
+from reconciler.engine.plan import Plan, ScopePlan
+from reconciler.engine.planner import plan_scope_or_error
 from reconciler.engine.read import fetch_live
 from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan, file_digest, live_digest
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.project.loader import manifest_files
 from reconciler.project.yamlsource import display_path
-from reconciler.providers.registry import PROVIDERS
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import Workspace, shard_workspace
 
@@ -64,10 +64,6 @@ async def read_and_plan(
 
 async def run_apply(plan: Plan, sessions: Sessions, on_outcome: ProgressHook | None = None) -> ApplyReport:
     return await apply_plan(plan, sessions.providers, on_outcome)
-
-
-def delete_verbs() -> dict[str, str]:
-    return {name: cls.delete_verb for name, cls in PROVIDERS.items()}
 
 
 def manifest_digests(workspace: Workspace) -> dict[str, str]:

@@ -8,7 +8,8 @@ import pytest
 
 from reconciler.engine.guards import blocking, check_guards
 from reconciler.engine.model import DesiredRule, DesiredScope, DesiredState, LiveRule, LiveScope, ScopeRef
-from reconciler.engine.plan import Plan, plan_scope_or_error
+from reconciler.engine.plan import Plan
+from reconciler.engine.planner import plan_scope_or_error
 from reconciler.errors import Location
 from reconciler.project.config import Target, TargetConfig
 from reconciler.providers.onelogin import OneLoginProvider

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
+
 from reconciler.engine.model import DesiredRule, DesiredScope, LiveRule, LiveScope, ScopeRef
-from reconciler.engine.plan import Plan, plan_scope, plan_scope_or_error
-from reconciler.errors import ApiError, Location
+from reconciler.engine.plan import Action, Plan, json_text
+from reconciler.engine.planner import plan_scope, plan_scope_or_error
+from reconciler.errors import ApiError, Location, ReconcilerError
 from reconciler.providers.onelogin import OneLoginProvider
 from reconciler.providers.primo import PrimoProvider
 from reconciler.providers.vizivault import ViziVaultProvider
@@ -188,3 +192,44 @@ def test_plan_json_round_trip() -> None:
     assert data["format_version"] == 2
     assert data["summary"]["update"] == 1 and data["summary"]["reorder"] == 1
     assert Plan.from_json(data).to_json() == data
+
+
+def test_each_scope_carries_its_providers_delete_word() -> None:
+    primo_want = desired(PRIMO, PrimoProvider, [])
+    primo_live_scope = LiveScope(PRIMO, [primo_live("MDM_CONTROL_WIFI", ["FAILED"])])
+    app_want = desired(APP, OneLoginProvider, [])
+    app_live = LiveScope(APP, [ol_live(1, 1, ol_rule("old"))])
+    failed = ApiError("Not Found", status=404, method="GET", path="/x")
+    plan = Plan(
+        [
+            plan_scope_or_error(PrimoProvider, primo_want, primo_live_scope, prune=True),
+            plan_scope_or_error(OneLoginProvider, app_want, app_live, prune=True),
+            plan_scope_or_error(PrimoProvider, primo_want, failed, prune=True),
+        ]
+    )
+    assert [s.delete_verb for s in plan.scopes] == ["disable", "delete", "disable"]
+    # A saved plan keeps it, so `show` and `apply FILE` name the change as the plan did.
+    assert [s.delete_verb for s in Plan.from_json(json.loads(json_text(plan.to_json()))).scopes] == [
+        "disable",
+        "delete",
+        "disable",
+    ]
+
+
+def test_actions_are_an_enum_serialised_as_their_strings() -> None:
+    want = desired(APP, OneLoginProvider, [ol_rule("a", "2"), ol_rule("new")])
+    live = LiveScope(APP, [ol_live(1, 1, ol_rule("gone")), ol_live(2, 2, ol_rule("a"))])
+    plan = Plan([plan_scope_or_error(OneLoginProvider, want, live, prune=True)])
+    actions = [c.action for c in plan.scopes[0].changes]
+    assert all(isinstance(a, Action) for a in actions)
+    document = json.loads(json_text(plan.to_json()))
+    assert [c["action"] for c in document["scopes"][0]["changes"]] == ["update", "create", "delete"]
+    assert [c.action for c in Plan.from_json(document).scopes[0].changes] == actions
+
+
+@pytest.mark.parametrize("version", [None, 1, 3, "2"])
+def test_other_format_versions_are_refused_with_one_message(version: object) -> None:
+    with pytest.raises(
+        ReconcilerError, match=r"format_version .* is not 2, the one this version reads: run plan again"
+    ):
+        Plan.from_json({"format_version": version, "scopes": []})

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from reconciler.engine.model import LiveRule, LiveScope, ScopeRef
-from reconciler.engine.plan import plan_scope
+from reconciler.engine.planner import plan_scope
 from reconciler.errors import InputError
 from reconciler.project.config import Config, load_config
 from reconciler.project.importing.importer import Importer, ImportPlan, scopes_from_apps

@@ -1,0 +1,137 @@
+"""(desired, live) -> ScopePlan: what to create, update, delete and reorder in one scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.engine.diff import field_changes
+from reconciler.engine.model import DesiredScope, LiveRule, LiveScope
+from reconciler.engine.plan import Action, Change, ScopePlan
+from reconciler.engine.provider import Provider
+from reconciler.errors import ApiError
+
+
+def comparable(provider: type[Provider], live: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+    """The live body as it compares to this desired body: server-filled fields the manifest omits are dropped."""
+    normalized = provider.normalize(live)
+    for name in provider.computed_fields:
+        if name not in desired:
+            normalized.pop(name, None)
+    return normalized
+
+
+def _match_live(live: list[LiveRule]) -> tuple[dict[str, LiveRule], list[LiveRule]]:
+    """Live rules by identity; later rules sharing an identity are extras, never matched twice."""
+    by_identity: dict[str, LiveRule] = {}
+    extras: list[LiveRule] = []
+    for rule in live:
+        if rule.identity in by_identity:
+            extras.append(rule)
+        else:
+            by_identity[rule.identity] = rule
+    return by_identity, extras
+
+
+def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope, *, prune: bool) -> ScopePlan:
+    scope_plan = ScopePlan(
+        desired.ref.target,
+        provider.name,
+        desired.ref.scope,
+        provider.scope_label(desired.ref.scope),
+        delete_verb=provider.delete_verb,
+    )
+    by_identity, extras = _match_live(live.rules)
+    wanted = {rule.identity for rule in desired.rules}
+    for rule in desired.rules:
+        after = provider.normalize(rule.body)
+        current = by_identity.get(rule.identity)
+        source = str(rule.location)
+        if current is None:
+            scope_plan.changes.append(
+                Change(
+                    Action.CREATE, rule.identity, field_changes({}, after), after=after, body=rule.body, source=source
+                )
+            )
+            continue
+        before = comparable(provider, current.body, after)
+        diff = field_changes(before, after)
+        if diff:
+            scope_plan.changes.append(
+                Change(
+                    Action.UPDATE,
+                    rule.identity,
+                    diff,
+                    before=before,
+                    after=after,
+                    body=rule.body,
+                    ref=current.ref,
+                    source=source,
+                )
+            )
+    leftovers = [r for r in live.rules if r.identity not in wanted or r in extras]
+    for rule in leftovers:
+        if rule.tombstone:
+            continue  # already in the deleted form
+        if prune:
+            before = provider.normalize(rule.body)
+            scope_plan.changes.append(
+                Change(
+                    Action.DELETE, rule.identity, field_changes(before, {}), before=before, body=rule.body, ref=rule.ref
+                )
+            )
+        else:
+            scope_plan.unmanaged.append(rule.identity)
+    if provider.ordered:
+        reorder = _plan_reorder(desired, live, scope_plan.changes, extras)
+        if reorder is not None:
+            scope_plan.changes.append(reorder)
+    return scope_plan
+
+
+def _plan_reorder(
+    desired: DesiredScope, live: LiveScope, changes: list[Change], extras: list[LiveRule]
+) -> Change | None:
+    """Managed rules must stand in manifest order. Rules left alone keep their slots.
+
+    The scope's order after this apply's deletes and creates (creates are appended) is predicted;
+    if the managed rules are out of order in it, one sort puts them in the manifest's order while
+    every unmanaged rule keeps its place.
+    """
+    deleted = {id(c.ref) for c in changes if c.action == "delete"}
+    extra_ids = {id(r) for r in extras}
+    wanted = {r.identity for r in desired.rules}
+    sequence: list[dict[str, Any]] = []
+    for rule in live.rules:
+        if id(rule.ref) in deleted:
+            continue
+        managed = rule.identity in wanted and id(rule) not in extra_ids
+        sequence.append({"identity": rule.identity} if managed else {"ref": rule.ref})
+    sequence += [{"identity": c.identity} for c in changes if c.action == "create"]
+    current = [entry["identity"] for entry in sequence if "identity" in entry]
+    target = [r.identity for r in desired.rules]
+    if current == target:
+        return None
+    live_refs = {r.identity: r.ref for r in live.rules if r.identity in wanted and id(r) not in extra_ids}
+    slots = iter(target)
+    new_sequence = []
+    for entry in sequence:
+        if "identity" in entry:
+            name = next(slots)
+            new_sequence.append({"identity": name, "ref": live_refs[name]} if name in live_refs else {"identity": name})
+        else:
+            new_sequence.append(entry)
+    before = [r.identity for r in live.rules if r.identity in wanted and id(r) not in extra_ids]
+    return Change(Action.REORDER, "order", order_before=before, order_after=target, sequence=new_sequence)
+
+
+def plan_scope_or_error(
+    provider: type[Provider], desired: DesiredScope, state: LiveScope | ApiError, prune: bool
+) -> ScopePlan:
+    """The plan of one scope; a scope whose live state failed to load gets an error and no changes."""
+    if isinstance(state, ApiError):
+        label = provider.scope_label(desired.ref.scope)
+        ref = desired.ref
+        return ScopePlan(
+            ref.target, provider.name, ref.scope, label, error=str(state), delete_verb=provider.delete_verb
+        )
+    return plan_scope(provider, desired, state, prune=prune)
