@@ -8,7 +8,6 @@ could not be read, a failed repair, a refused confirmation).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -30,52 +29,16 @@ from reconciler.cli.options import (
     target_option,
 )
 from reconciler.engine.apply import ApplyReport
-from reconciler.engine.guards import blocking
-from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.plan import json_text
 from reconciler.engine.saved import ReviewedPlan
 from reconciler.engine.shard import Shard
 from reconciler.errors import ReconcilerError
 from reconciler.render.markdown import fenced, markdown_on_stdout, render_markdown
 from reconciler.render.text import render_plan, render_report, report_json, value_text
-from reconciler.runner.flows import make_reviewed_plan, run_apply
-from reconciler.runner.sessions import open_sessions
-from reconciler.runner.workspace import Workspace, open_workspace, shard_workspace
+from reconciler.runner.drift import Drifted, DriftReport, run_sync
+from reconciler.runner.workspace import open_workspace, shard_workspace
 
 EXIT_DRIFT = 2  # drift found and left
-# Changes to a rule that is live: its last-modified date says when the live side moved.
-LIVE_RULE_ACTIONS = ("update", "delete")
-
-
-@dataclass(frozen=True)
-class Drifted:
-    """A live rule that differs from its manifest, with when the API says it last changed."""
-
-    ref: ScopeRef
-    label: str
-    action: str
-    identity: str
-    modified: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "target": self.ref.target,
-            "scope": self.ref.scope,
-            "action": self.action,
-            "identity": self.identity,
-            "modified": self.modified,
-        }
-
-
-def drifted_rules(reviewed: ReviewedPlan) -> list[Drifted]:
-    out = []
-    for scope in reviewed.plan.scopes:
-        live = reviewed.live.get(scope.ref)
-        dates = {r.identity: r.modified for r in live.rules} if isinstance(live, LiveScope) else {}
-        for change in scope.changes:
-            modified = dates.get(change.identity) if change.action in LIVE_RULE_ACTIONS else None
-            out.append(Drifted(scope.ref, f"{scope.target} · {scope.label}", change.action, change.identity, modified))
-    return out
 
 
 def modified_text(drifted: list[Drifted]) -> str:
@@ -107,48 +70,42 @@ def _markdown(reviewed: ReviewedPlan, drifted: list[Drifted], report: ApplyRepor
     return text
 
 
-async def run_sync(
-    workspace: Workspace,
-    *,
-    prune: bool | None,
-    repair: bool,
-    force: bool = False,
-    confirm: Callable[[], bool],
-    output: SyncOutput,
-) -> int:
-    async with open_sessions(workspace) as sessions:
-        reviewed = await make_reviewed_plan(workspace, sessions, prune=prune)
-        plan = reviewed.plan
-        drifted = drifted_rules(reviewed)
-        if output.text:
-            click.echo(render_plan(plan, forced=force and repair) + modified_text(drifted))
-            if plan.has_changes:
-                click.echo(f"\nDrift: {len(drifted)} change(s) would bring live rules back to the manifests.")
-        report: ApplyReport | None = None
-        refused = blocking(plan.refusals, force) if repair else []
-        if refused and output.text:
-            click.echo("Repair refused by a safety guard (see above); nothing was changed.", err=True)
-        if repair and plan.has_changes and not refused:
-            if confirm():
-                report = await run_apply(plan, sessions)
-                if output.text:
-                    click.echo("")
-                    click.echo(render_report(report))
-            elif output.text:
-                click.echo("Repair cancelled; nothing was changed.")
+def print_drift(report: DriftReport, output: SyncOutput, *, forced: bool) -> None:
+    """The drift as planned, before any repair is asked for."""
+    if not output.text:
+        return
+    plan = report.plan
+    click.echo(render_plan(plan, forced=forced) + modified_text(report.drifted))
+    if plan.has_changes:
+        click.echo(f"\nDrift: {len(report.drifted)} change(s) would bring live rules back to the manifests.")
+    if report.refused:
+        click.echo("Repair refused by a safety guard (see above); nothing was changed.", err=True)
+
+
+def print_outcome(report: DriftReport, output: SyncOutput) -> None:
+    """What happened after the drift was shown: the repair, or why there was none; JSON and markdown."""
+    if output.text and report.repair is not None:
+        click.echo("")
+        click.echo(render_report(report.repair))
+    elif output.text and report.cancelled:
+        click.echo("Repair cancelled; nothing was changed.")
     if output.as_json:
         document = {
-            "drift": plan.has_changes,
-            "drifted": [d.to_json() for d in drifted],
-            "plan": reviewed.to_json(),
-            "repair": None if report is None else report_json(report),
+            "drift": report.plan.has_changes,
+            "drifted": [d.to_json() for d in report.drifted],
+            "plan": report.reviewed.to_json(),
+            "repair": None if report.repair is None else report_json(report.repair),
         }
         click.echo(json_text(document))
     if output.markdown is not None:
-        output.markdown.write(_markdown(reviewed, drifted, report))
-    if plan.has_errors or refused or (report is not None and not report.ok):
+        output.markdown.write(_markdown(report.reviewed, report.drifted, report.repair))
+
+
+def exit_code(report: DriftReport) -> int:
+    plan, repair = report.plan, report.repair
+    if plan.has_errors or report.refused or (repair is not None and not repair.ok):
         return EXIT_ERROR
-    if plan.has_changes and report is None:
+    if plan.has_changes and repair is None:
         return EXIT_DRIFT
     return EXIT_OK
 
@@ -185,6 +142,9 @@ def sync(
     workspace = shard_workspace(open_workspace(config_path, targets), shard)
     output = SyncOutput(as_json, markdown_out)
     confirm = partial(confirm_or_refuse, auto_approve)  # asked only when there is drift to repair
-    sys.exit(
-        eventloop.run(run_sync(workspace, prune=prune, repair=repair, force=force, confirm=confirm, output=output))
+    shown = partial(print_drift, output=output, forced=force and repair)
+    report = eventloop.run(
+        run_sync(workspace, prune=prune, repair=repair, force=force, confirm=confirm, on_planned=shown)
     )
+    print_outcome(report, output)
+    sys.exit(exit_code(report))
