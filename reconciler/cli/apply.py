@@ -46,7 +46,7 @@ async def _plan_and_apply(
 ) -> int:
     async with open_sessions(workspace) as sessions:
         if saved is None:
-            result = (await plan_with_progress(workspace, sessions, prune, as_json)).plan
+            result = (await plan_with_progress(workspace, sessions, prune, as_json, fingerprinted=False)).plan
         else:
             result = await check_fresh(saved, workspace, sessions)
         if not as_json:

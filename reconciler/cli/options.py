@@ -97,8 +97,16 @@ def confirm_or_refuse(auto_approve: bool) -> bool:
 
 
 async def plan_with_progress(
-    workspace: Workspace, sessions: Sessions, prune: bool | None, as_json: bool, shard: Shard | None = None
+    workspace: Workspace,
+    sessions: Sessions,
+    prune: bool | None,
+    as_json: bool,
+    shard: Shard | None = None,
+    *,
+    fingerprinted: bool,
 ) -> ReviewedPlan:
     with ProgressDisplay(wanted(as_json)) as progress:
         fetched = progress.counter("Reading live rules (scopes)", len(workspace.desired.scopes))
-        return await make_reviewed_plan(workspace, sessions, prune=prune, shard=shard, on_fetched=fetched)
+        return await make_reviewed_plan(
+            workspace, sessions, prune=prune, shard=shard, on_fetched=fetched, fingerprinted=fingerprinted
+        )

@@ -75,7 +75,9 @@ def plan(
 
     async def run() -> ReviewedPlan:
         async with open_sessions(workspace) as sessions:
-            return await plan_with_progress(workspace, sessions, prune, as_json, shard)
+            # Fingerprints serve a saved plan and the JSON document only; a plan on screen needs none.
+            fingerprinted = as_json or out_path is not None
+            return await plan_with_progress(workspace, sessions, prune, as_json, shard, fingerprinted=fingerprinted)
 
     reviewed = eventloop.run(run())
     result = reviewed.plan

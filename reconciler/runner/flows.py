@@ -83,16 +83,21 @@ async def make_reviewed_plan(
     prune: bool | None = None,
     shard: Shard | None = None,
     on_fetched: Callable[[ScopeRef], None] | None = None,
+    fingerprinted: bool = True,
 ) -> ReviewedPlan:
     """Read live state once, plan from it, and fingerprint what the plan was made from.
 
     `workspace` is already narrowed to `shard`; the shard is recorded so that apply narrows alike.
+    Fingerprints (hashing every manifest and every live rule) are made only when `fingerprinted`:
+    a plan only shown on a terminal needs none.
     """
     plan, live = await read_and_plan(workspace, sessions, prune=prune, on_fetched=on_fetched)
-    fingerprints = Fingerprints(
-        manifest_digests(workspace),
-        {str(ref): live_digest(state) for ref, state in sorted(live.items()) if isinstance(state, LiveScope)},
-    )
+    fingerprints = Fingerprints()
+    if fingerprinted:
+        fingerprints = Fingerprints(
+            manifest_digests(workspace),
+            {str(ref): live_digest(state) for ref, state in sorted(live.items()) if isinstance(state, LiveScope)},
+        )
     return ReviewedPlan(plan, [t.name for t in workspace.targets], fingerprints, shard, live)
 
 

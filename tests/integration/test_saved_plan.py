@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
@@ -159,3 +160,20 @@ def test_saved_plan_holds_no_secret(project: Project) -> None:
     for secret in project.env.values():
         assert secret not in text
     assert project.sandbox.base_url not in text  # nor the tenants' addresses
+
+
+def test_fingerprints_are_made_only_for_a_saved_or_json_plan(project: Project, monkeypatch: Any) -> None:
+    """Hashing every manifest and live rule serves `--out` and `--json`; a plan on screen skips it."""
+    from reconciler.runner import flows
+
+    hashed: list[str] = []
+    real_digest = flows.live_digest
+    monkeypatch.setattr(flows, "live_digest", lambda state: hashed.append(str(state.ref)) or real_digest(state))
+    project.write("rules/p.yaml", PRIMO_RULES)
+    assert project.run("plan").exit_code == 0
+    assert project.run("apply", "--auto-approve").exit_code == 0
+    assert hashed == []
+    assert project.run("plan", "--json").exit_code == 0
+    assert hashed == ["primo-test/primo"]
+    save_plan(project)
+    assert hashed == ["primo-test/primo"] * 2
