@@ -182,7 +182,11 @@ async def send_with_retries(
     """
     started = clock()
     deadline = started + policy.retry_for
-    attempts = 0
+    attempts = 1
+    try:  # nearly every request succeeds at once: the retry machinery is entered only after a failure
+        return await send()
+    except TransientError as exc:
+        first_failure: TransientError | None = exc
 
     def backoff(exc: Exception) -> bool | float:
         if not isinstance(exc, TransientError):
@@ -204,6 +208,9 @@ async def send_with_retries(
             wait_jitter=policy.wait_initial,
         ):
             with attempt:
+                if first_failure is not None:  # stamina judges the failure of the attempt made above
+                    failure, first_failure = first_failure, None
+                    raise failure
                 attempts += 1
                 return await send()
     except TransientError as exc:
