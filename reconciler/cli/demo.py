@@ -2,7 +2,7 @@
 
 It starts the sandbox in-process, points the project's targets at it, seeds live rules that have
 drifted from `rules/` (changed fields, a missing rule, rules out of order, rules no manifest
-mentions), then runs validate, plan, apply and plan again through the real commands.
+mentions), then runs validate, the rule tests, plan, apply and plan again through the real commands.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def prepare_sandbox(config: Config, server: SandboxServer, workdir: Path) -> Pat
     yaml = YAML()
     raw: Any = yaml.load(config.path.read_text(encoding="utf-8"))
     raw["rules_dir"] = str(config.rules_dir)
+    raw["tests_dir"] = str(config.tests_dir)
     for name, target in config.targets.items():
         spec = raw["targets"][name]
         spec["url"] = server.url(target.provider, name)
@@ -61,7 +62,7 @@ def prepare_sandbox(config: Config, server: SandboxServer, workdir: Path) -> Pat
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=CONFIG_FILE, show_default=True)
 @click.pass_context
 def demo_command(ctx: click.Context, config_path: Path) -> None:
-    """Run validate, plan, apply and plan against the built-in sandbox, with drift seeded."""
+    """Run validate, test, plan, apply and plan against the built-in sandbox, with drift seeded."""
     from reconciler.sandbox import SandboxServer  # the web stack loads only when the demo runs
 
     group = ctx.find_root().command  # the `reconciler` group, found without importing the cli
@@ -71,6 +72,7 @@ def demo_command(ctx: click.Context, config_path: Path) -> None:
         click.secho(f"Sandbox APIs on {server.base_url} (in-process, seeded with drifted live rules)\n", bold=True)
         steps = [
             ["validate"],
+            ["test"],
             ["plan", "--detailed-exitcode"],
             ["apply", "--auto-approve"],
             ["plan", "--detailed-exitcode"],

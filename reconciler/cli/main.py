@@ -13,6 +13,7 @@ import click
 from reconciler.cli.apply import apply
 from reconciler.cli.plan import plan, show
 from reconciler.cli.project import import_, schema, targets_command, validate
+from reconciler.cli.ruletests import test_command
 from reconciler.cli.sync import sync
 
 # name -> "module:attribute", imported on first use
@@ -44,5 +45,5 @@ def main(ctx: click.Context, no_color: bool) -> None:
         ctx.color = False
 
 
-for command in (validate, schema, plan, show, apply, sync, targets_command, import_):
+for command in (validate, schema, plan, show, apply, sync, targets_command, import_, test_command):
     main.add_command(command)

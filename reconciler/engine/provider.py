@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from reconciler.engine.behaviour import Evaluator
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.errors import Problem
 from reconciler.http.client import ApiClient, Authenticator
@@ -49,6 +50,11 @@ class Provider(ABC):
     def scope_label(cls, scope: str) -> str:
         """How a scope is shown to people."""
         return scope
+
+    @classmethod
+    def evaluator(cls) -> type[Evaluator] | None:
+        """What the rules do to an input (rule tests, the impact of plans); None when not modelled."""
+        return None
 
     @classmethod
     @abstractmethod

@@ -84,6 +84,7 @@ class ConfigFile(BaseModel):
 
     version: Literal[1] = 1
     rules_dir: str = "rules"
+    tests_dir: str = "tests/rules"  # rule tests: cases of inputs and expected outcomes (docs/rule-tests.md)
     targets: dict[str, TargetConfig]
 
 
@@ -142,6 +143,7 @@ class Config:
         self.path = path
         self.root_dir = root_dir
         self.rules_dir = (root_dir / file.rules_dir).resolve()
+        self.tests_dir = (root_dir / file.tests_dir).resolve()
         self.shown_as = shown_as
         self.raw = raw
         self.targets: dict[str, Target] = {

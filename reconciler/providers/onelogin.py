@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from reconciler.engine.behaviour import Evaluator
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError, Problem, suggest
@@ -198,6 +199,13 @@ class OneLoginProvider(Provider):
     @classmethod
     def scope_label(cls, scope: str) -> str:
         return f"app {app_id(scope)}"
+
+    @classmethod
+    def evaluator(cls) -> type[Evaluator]:
+        # Imported here: the evaluator module uses this module's vocabulary (types, defaults).
+        from reconciler.providers.onelogin_evaluator import OneLoginEvaluator
+
+        return OneLoginEvaluator
 
     @classmethod
     def identity(cls, body: dict[str, Any]) -> str:

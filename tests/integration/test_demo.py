@@ -19,11 +19,13 @@ def test_demo_converges(monkeypatch: object) -> None:
     steps = result.output.split("$ reconciler ")[1:]
     assert [s.splitlines()[0] for s in steps] == [
         "validate",
+        "test",
         "plan --detailed-exitcode",
         "apply --auto-approve",
         "plan --detailed-exitcode",
     ]
-    first_plan, apply, last_plan = steps[1], steps[2], steps[3]
+    rule_tests, first_plan, apply, last_plan = steps[1], steps[2], steps[3], steps[4]
+    assert "Rule tests against the manifests: 12 passed, 0 failed." in rule_tests
     assert "+ create" in first_plan and "~ update" in first_plan and "↕ reorder" in first_plan
     assert "(exit code 2)" in first_plan
     assert "0 failed, 0 skipped" in apply
