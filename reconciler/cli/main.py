@@ -7,10 +7,12 @@ them is asked for, so `plan` and `apply` never load that web stack.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
 from reconciler.cli.apply import apply
+from reconciler.cli.options import EXIT_ERROR
 from reconciler.cli.plan import plan, show
 from reconciler.cli.project import import_, schema, targets_command, validate
 from reconciler.cli.ruletests import test_command
@@ -24,7 +26,25 @@ LAZY_COMMANDS = {
 
 
 class CommandGroup(click.Group):
-    """A group whose heavy commands are imported only when they are run or listed."""
+    """A group whose heavy commands are imported only when they are run or listed.
+
+    Usage errors (an unknown option, a bad value) exit 1, as in Terraform, not click's 2: exit 2 means
+    only "changes" (`plan --detailed-exitcode`) or "drift" (`sync`), never a typo in a scheduled job.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_ERROR
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_ERROR
+            raise
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])

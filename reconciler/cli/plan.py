@@ -27,10 +27,23 @@ from reconciler.engine.saved import (
 )
 from reconciler.engine.shard import Shard
 from reconciler.errors import ReconcilerError
+from reconciler.render.comments import render_comment_parts
 from reconciler.render.markdown import markdown_on_stdout, render_markdown
 from reconciler.render.text import render_plan
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import open_workspace, shard_workspace
+
+
+def write_comment_parts(parts: list[str], folder: Path) -> None:
+    """Write `part-001.md`, `part-002.md`, ... into `folder` (made if missing), replacing older parts."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("part-*.md"):
+            old.unlink()
+        for number, text in enumerate(parts, start=1):
+            (folder / f"part-{number:03d}.md").write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReconcilerError(f"{folder}: cannot write the plan comments ({exc.strerror})") from exc
 
 
 def _echo_plan(reviewed: ReviewedPlan, as_json: bool) -> None:
@@ -55,6 +68,23 @@ def _echo_plan(reviewed: ReviewedPlan, as_json: bool) -> None:
 )
 @markdown_option
 @click.option(
+    "--markdown-parts",
+    "parts_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Also write the plan as pull-request comments, DIR/part-001.md and on, each within GitHub's size "
+    "limit, summary first.",
+)
+@click.option(
+    "--base-config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="The base branch's config (for a pull request): read each target only at the url and with the "
+    "credentials it names there.",
+)
+@click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are, 1 on error."
 )
 @reports_errors
@@ -66,12 +96,14 @@ def plan(
     as_json: bool,
     out_path: Path | None,
     markdown_out: Any,
+    parts_dir: Path | None,
+    base_config: Path | None,
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change, rule by rule and field by field."""
     if as_json and markdown_on_stdout(markdown_out):
         raise ReconcilerError("--json and --markdown - both print to stdout: give --markdown a file")
-    workspace = shard_workspace(open_workspace(config_path, targets), shard)
+    workspace = shard_workspace(open_workspace(config_path, targets, base_config=base_config), shard)
 
     async def run() -> ReviewedPlan:
         async with open_sessions(workspace) as sessions:
@@ -87,6 +119,8 @@ def plan(
         write_plan_file(reviewed, out_path)
     if markdown_out is not None:
         markdown_out.write(render_markdown(result))
+    if parts_dir is not None:
+        write_comment_parts(render_comment_parts(result), parts_dir)
     if result.has_errors:
         sys.exit(EXIT_ERROR)
     if detailed_exitcode and result.has_changes:

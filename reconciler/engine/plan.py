@@ -3,6 +3,7 @@ and its JSON document (format_version, checked in one place)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -147,6 +148,27 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return any(s.changes for s in self.scopes)
+
+    def targets(self) -> list[str]:
+        """The targets the plan covers, in plan order."""
+        return list(dict.fromkeys(s.target for s in self.scopes))
+
+    def digest(self, target: str) -> str:
+        """What one target's plan would do, as a digest: plans of the same changes made from other commits
+        (or with rules moved within their files) have the same digest, so a workflow can tell reviewers
+        that the plan changed, and approvers whether it is the plan that was reviewed."""
+        scopes = [
+            {
+                "scope": s.scope,
+                "unreadable": s.error is not None,
+                "changes": [{k: v for k, v in c.to_json().items() if k != "source"} for c in s.changes],
+            }
+            for s in self.scopes
+            if s.target == target
+        ]
+        refusals = [r.to_json() for r in self.refusals if r.target == target]
+        text = json.dumps([scopes, refusals], sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     @property
     def has_errors(self) -> bool:

@@ -79,7 +79,8 @@ def status(scope: ScopePlan) -> str:
     return "changes" if scope.changes else "✅ no changes"
 
 
-def target_section(scopes: list[ScopePlan], modified: Modified, with_diff: bool) -> list[str]:
+def target_table(scopes: list[ScopePlan]) -> list[str]:
+    """The target's heading and its table of scopes, with why a scope could not be read."""
     first = scopes[0]
     lines = [
         f"#### <code>{html.escape(first.target)}</code> ({html.escape(first.provider)})",
@@ -95,32 +96,61 @@ def target_section(scopes: list[ScopePlan], modified: Modified, with_diff: bool)
     for scope in scopes:
         if scope.error:
             lines += [f"**{cell(scope.label)}**: could not read live rules, nothing planned: `{cell(scope.error)}`", ""]
-        if not scope.changes and not scope.unmanaged:
-            continue
-        if scope.changes:
-            lines += [f"**{cell(scope.label)}**", ""]
-        for change in scope.changes:
-            lines += change_block(change, scope.delete_verb, modified.get((scope.ref, change.identity)), with_diff)
-        if not with_diff and scope.changes:
-            lines.append("")
-        if scope.unmanaged:
-            names = ", ".join(f"<code>{html.escape(n)}</code>" for n in scope.unmanaged)
-            lines += [
-                f"{cell(scope.label)}: {len(scope.unmanaged)} unmanaged left alone (in no manifest): {names}",
-                "",
-            ]
+    return lines
+
+
+def scope_details(scope: ScopePlan, modified: Modified, with_diff: bool) -> list[list[str]]:
+    """A scope's changes and unmanaged rules as blocks: its heading with the first change, then one per change."""
+    blocks: list[list[str]] = []
+    for change in scope.changes:
+        blocks.append(change_block(change, scope.delete_verb, modified.get((scope.ref, change.identity)), with_diff))
+    if blocks:
+        blocks[0] = [f"**{cell(scope.label)}**", "", *blocks[0]]
+        if not with_diff:
+            blocks[-1] = [*blocks[-1], ""]
+    if scope.unmanaged:
+        blocks.append([unmanaged_line(scope), ""])
+    return blocks
+
+
+def unmanaged_line(scope: ScopePlan) -> str:
+    names = ", ".join(f"<code>{html.escape(n)}</code>" for n in scope.unmanaged)
+    return f"{cell(scope.label)}: {len(scope.unmanaged)} unmanaged left alone (in no manifest): {names}"
+
+
+def target_section(scopes: list[ScopePlan], modified: Modified, with_diff: bool) -> list[str]:
+    lines = target_table(scopes)
+    for scope in scopes:
+        for block in scope_details(scope, modified, with_diff):
+            lines += block
+    return lines
+
+
+def digest_lines(plan: Plan) -> list[str]:
+    """One hidden line per target with the digest of what its plan would do: workflows compare them to
+    tell reviewers that a plan changed, and approvers whether it is the plan that was reviewed."""
+    return [f"<!-- reconciler:changes {target} {plan.digest(target)} -->" for target in plan.targets()]
+
+
+def summary_block(plan: Plan) -> list[str]:
+    lines = [f"**{html.escape(click.unstyle(summary_line(plan)))}**", ""]
+    for warning in plan.warnings:
+        lines += [f"> [!WARNING]\n> {html.escape(warning)}", ""]
     return lines
 
 
 def _render(plan: Plan, title: str, kind: str, modified: Modified, with_diff: bool) -> str:
-    lines = [marker(kind), f"### {html.escape(title)}", "", f"**{html.escape(click.unstyle(summary_line(plan)))}**", ""]
-    for warning in plan.warnings:
-        lines += [f"> [!WARNING]\n> {html.escape(warning)}", ""]
+    lines = [marker(kind), *digest_lines(plan), f"### {html.escape(title)}", "", *summary_block(plan)]
     for _, group in groupby(plan.scopes, key=lambda s: s.target):
         lines += target_section(list(group), modified, with_diff)
     if not with_diff:
         lines += ["_The field-level diffs are left out: the plan is too long for one comment._", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_full(plan: Plan, title: str, kind: str, modified: Modified) -> str:
+    """The plan with every diff, however long."""
+    return _render(plan, title, kind, modified, with_diff=True)
 
 
 def render_markdown(
@@ -132,7 +162,7 @@ def render_markdown(
 ) -> str:
     """The plan as markdown; when too long for a comment, the same without the per-change diffs."""
     dates = modified or {}
-    text = _render(plan, title, kind, dates, with_diff=True)
+    text = render_full(plan, title, kind, dates)
     if len(text) > MAX_CHARS:
         text = _render(plan, title, kind, dates, with_diff=False)
     return text

@@ -53,7 +53,7 @@ async def read_and_plan(
             on_fetched(ref)
 
     live = await fetch_live(sessions.providers, workspace.desired.scopes, plan_fetched)
-    plan = Plan([planned[ref] for ref in sorted(planned)])
+    plan = Plan([planned[ref] for ref in sorted(planned)], list(workspace.warnings))
     plan.refusals = check_guards(plan, live, workspace.desired, [t.guard_policy for t in workspace.targets], providers)
     for name in workspace.desired.targets_without_manifests:
         plan.warnings.append(
