@@ -11,6 +11,7 @@ from typing import Any
 
 from reconciler.engine.diff import FieldChange
 from reconciler.engine.model import ScopeRef
+from reconciler.engine.policy import PolicyReport
 from reconciler.errors import ReconcilerError
 
 # 2: plans carry the targets they cover and fingerprints of the manifests and live rules they saw.
@@ -121,7 +122,7 @@ class Refusal:
     """A safety guard that stops this plan from being applied (see `guards`)."""
 
     target: str
-    guard: str  # "max_change_share" | "delete_all" | "protect"
+    guard: str  # "max_change_share" | "delete_all" | "protect" | "policy"
     message: str
     how_to_proceed: str
     force_overrides: bool  # True when `apply --force` gets past it
@@ -135,6 +136,7 @@ class Plan:
     scopes: list[ScopePlan] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+    policy: PolicyReport | None = None  # None when the project has no policies
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(ACTIONS, 0)
@@ -175,13 +177,16 @@ class Plan:
         return any(s.error for s in self.scopes)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "format_version": PLAN_FORMAT_VERSION,
             "summary": self.counts(),
             "warnings": self.warnings,
             "refusals": [r.to_json() for r in self.refusals],
             "scopes": [s.to_json() for s in self.scopes],
         }
+        if self.policy is not None:
+            document["policy"] = self.policy.to_json()
+        return document
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
@@ -190,6 +195,7 @@ class Plan:
             [ScopePlan.from_json(s) for s in data["scopes"]],
             list(data.get("warnings", [])),
             [Refusal(**r) for r in data.get("refusals", [])],
+            PolicyReport.from_json(data["policy"]) if data.get("policy") is not None else None,
         )
 
 

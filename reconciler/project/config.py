@@ -13,6 +13,7 @@ from reconciler.engine.guards import GuardPolicy
 from reconciler.engine.provider import Provider
 from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.http.retry import RetryPolicy
+from reconciler.project.policyconfig import PolicyExceptionSpec, PolicySettings
 from reconciler.project.validation import validate_model
 from reconciler.project.variables import VAR_NAME_PATTERN
 from reconciler.project.yamlsource import display_path, load_yaml, node_location
@@ -86,6 +87,8 @@ class ConfigFile(BaseModel):
     rules_dir: str = "rules"
     tests_dir: str = "tests/rules"  # rule tests: cases of inputs and expected outcomes (docs/rule-tests.md)
     targets: dict[str, TargetConfig]
+    policies: PolicySettings = Field(default_factory=PolicySettings)
+    policy_exceptions: list[PolicyExceptionSpec] = Field(default_factory=list)
 
 
 class Target:
@@ -144,6 +147,8 @@ class Config:
         self.root_dir = root_dir
         self.rules_dir = (root_dir / file.rules_dir).resolve()
         self.tests_dir = (root_dir / file.tests_dir).resolve()
+        self.policies = file.policies
+        self.policy_exceptions = file.policy_exceptions
         self.shown_as = shown_as
         self.raw = raw
         self.targets: dict[str, Target] = {

@@ -1,0 +1,29 @@
+package reconciler.production_test
+
+import rego.v1
+
+import data.reconciler.production
+
+plan_deleting(target) := {"scopes": [{
+	"target": target, "scope": "tenant", "label": "tenant",
+	"changes": [{"action": "delete", "identity": "r", "address": concat("/", [target, "tenant", "r"])}],
+}]}
+
+test_production_delete_without_label_is_denied if {
+	findings := production.unlabelled_deletes({"plan": plan_deleting("vault-prod"), "git": {"labels": []}})
+	count(findings) == 1
+	findings[0].address == "vault-prod/tenant/r"
+}
+
+test_production_delete_with_label_passes if {
+	doc := {"plan": plan_deleting("vault-prod"), "git": {"labels": ["allow-delete"]}}
+	count(production.unlabelled_deletes(doc)) == 0
+}
+
+test_staging_delete_passes if {
+	count(production.unlabelled_deletes({"plan": plan_deleting("vault-staging"), "git": {"labels": []}})) == 0
+}
+
+test_validate_has_no_plan if {
+	count(production.unlabelled_deletes({"plan": null, "git": {"labels": []}})) == 0
+}
