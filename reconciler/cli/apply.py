@@ -54,7 +54,7 @@ async def _plan_and_apply(
         if blocking(result.refusals, force):
             if as_json:
                 _echo_json_outcome(result, None)
-            click.echo("Apply refused by a safety guard (see above); nothing was changed.", err=True)
+            click.echo("Apply refused by a safety guard or a policy (see above); nothing was changed.", err=True)
             return EXIT_ERROR
         if not result.has_changes:
             if as_json:

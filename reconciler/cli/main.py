@@ -14,6 +14,7 @@ import click
 from reconciler.cli.apply import apply
 from reconciler.cli.options import EXIT_ERROR
 from reconciler.cli.plan import plan, show
+from reconciler.cli.policy import policy_group
 from reconciler.cli.project import import_, schema, targets_command, validate
 from reconciler.cli.ruletests import test_command
 from reconciler.cli.sync import sync
@@ -65,5 +66,5 @@ def main(ctx: click.Context, no_color: bool) -> None:
         ctx.color = False
 
 
-for command in (validate, schema, plan, show, apply, sync, targets_command, import_, test_command):
+for command in (validate, schema, plan, show, apply, sync, targets_command, import_, test_command, policy_group):
     main.add_command(command)

@@ -121,6 +121,10 @@ def plan(
         markdown_out.write(render_markdown(result))
     if parts_dir is not None:
         write_comment_parts(render_comment_parts(result), parts_dir)
+    if result.policy is not None and result.policy.denies:
+        # A pull request's check goes red: the apply of this plan would be refused.
+        click.echo(f"error: {len(result.policy.denies)} policy deny(ies): apply would refuse this plan.", err=True)
+        sys.exit(EXIT_ERROR)
     if result.has_errors:
         sys.exit(EXIT_ERROR)
     if detailed_exitcode and result.has_changes:

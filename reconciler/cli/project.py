@@ -15,6 +15,8 @@ from reconciler.errors import ReconcilerError
 from reconciler.project.config import load_config
 from reconciler.project.importing.importer import import_target, render_import
 from reconciler.project.schema import manifest_schema_json
+from reconciler.render.policy import policy_lines
+from reconciler.runner.policing import policy_report
 from reconciler.runner.remote import check_remote
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import open_workspace
@@ -37,6 +39,11 @@ def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool, 
     workspace = open_workspace(config_path, targets, check_env=not no_credentials)
     if remote:
         eventloop.run(check_remote(workspace))
+    report = policy_report(workspace, None)
+    if report is not None:
+        click.echo("\n".join(policy_lines(report, planned=False)[1:]))
+        if report.denies:
+            raise ReconcilerError(f"{len(report.denies)} policy deny(ies) over the desired rules (see above)")
     click.echo(
         f"Valid: {workspace.desired.rule_count()} rules in {len(workspace.desired.scopes)} scope(s) "
         f"for {len(workspace.targets)} target(s)."

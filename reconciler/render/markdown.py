@@ -17,6 +17,8 @@ import click
 from reconciler.engine.diff import FieldChange
 from reconciler.engine.model import ScopeRef
 from reconciler.engine.plan import Change, Plan, ScopePlan
+from reconciler.engine.policy import PolicyReport
+from reconciler.render.policy import policy_summary
 from reconciler.render.text import SYMBOLS, action_word, summary_line, value_text
 
 # GitHub refuses comments over 65,536 characters; past this a plan is shown without its diffs.
@@ -136,6 +138,27 @@ def summary_block(plan: Plan) -> list[str]:
     lines = [f"**{html.escape(click.unstyle(summary_line(plan)))}**", ""]
     for warning in plan.warnings:
         lines += [f"> [!WARNING]\n> {html.escape(warning)}", ""]
+    if plan.policy is not None:
+        lines += policy_markdown(plan.policy)
+    return lines
+
+
+def policy_markdown(report: PolicyReport) -> list[str]:
+    """The report for a pull-request comment: the denies first, as they block the merge's apply."""
+    lines = [f"**{html.escape(policy_summary(report))}**", ""]
+    rows = [("❌ deny", f) for f in report.denies] + [("⚠️ warn", f) for f in report.warns]
+    rows += [("🔕 excepted", f) for f in report.excepted]
+    if rows:
+        lines += ["| Result | Message | Policy | Owner |", "| --- | --- | --- | --- |"]
+        for label, finding in rows:
+            message = cell(finding.message)
+            if finding.excepted:
+                message += f"<br>excepted: {cell(finding.excepted)}"
+            policy = f"<code>{cell(finding.rule)}</code> <code>{cell(finding.location)}</code>"
+            lines.append(f"| {label} | {message} | {policy} | {cell(finding.owner or '')} |")
+        lines.append("")
+    if report.denies:
+        lines += ["> [!CAUTION]", "> The apply is refused until every deny is fixed or excepted.", ""]
     return lines
 
 

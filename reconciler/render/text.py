@@ -11,6 +11,7 @@ import click
 from reconciler.engine.apply import ApplyReport, Outcome
 from reconciler.engine.diff import FieldChange
 from reconciler.engine.plan import Change, Plan, ScopePlan
+from reconciler.render.policy import policy_lines
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "reorder": "↕"}
 COLORS = {"create": "green", "update": "yellow", "delete": "red", "reorder": "cyan"}
@@ -93,6 +94,8 @@ def render_plan(plan: Plan, *, forced: bool = False) -> str:
                     fg="magenta",
                 )
             )
+    if plan.policy is not None:
+        lines += policy_lines(plan.policy)
     lines += refusal_lines(plan, forced=forced)
     lines.append("")
     lines.append(summary_line(plan))
@@ -103,6 +106,8 @@ def refusal_lines(plan: Plan, *, forced: bool = False) -> list[str]:
     """Each guard the plan trips: which, why, and how to get past it (or that --force got past it)."""
     lines = []
     for refusal in plan.refusals:
+        if refusal.guard == "policy":
+            continue  # listed with the policy results, with their rule and owner
         lines.append("")
         if forced and refusal.force_overrides:
             passed = f"! guard {refusal.guard} ({refusal.target}) passed with --force: {refusal.message}"

@@ -18,6 +18,7 @@ from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.project.loader import manifest_files
 from reconciler.project.yamlsource import display_path
+from reconciler.runner.policing import gate_plan
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import Workspace, shard_workspace
 
@@ -59,7 +60,7 @@ async def read_and_plan(
         plan.warnings.append(
             f"target {name!r} has no manifests: it is left alone (an empty config never deletes anything)"
         )
-    return plan, live
+    return gate_plan(workspace, plan), live
 
 
 async def run_apply(plan: Plan, sessions: Sessions, on_outcome: ProgressHook | None = None) -> ApplyReport:
@@ -134,4 +135,5 @@ async def check_fresh(reviewed: ReviewedPlan, workspace: Workspace, sessions: Se
             reasons.append(f"live rules of {labels[ref]} changed since the plan was made")
     if reasons:
         raise ReconcilerError(f"{STALE}:\n  " + "\n  ".join(reasons))
-    return reviewed.plan
+    # The policies are those of now, not of when the plan was made: they may have changed since.
+    return gate_plan(workspace, reviewed.plan)

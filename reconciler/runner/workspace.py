@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.engine.model import DesiredState, ScopeRef
@@ -12,6 +13,7 @@ from reconciler.engine.shard import Shard
 from reconciler.errors import InputError, Problem
 from reconciler.project.config import Config, Target, load_config
 from reconciler.project.loader import cycle_collection_paused, load_desired
+from reconciler.project.policies import PolicySet, load_policies
 from reconciler.project.trusted import pin_to_base
 
 
@@ -24,6 +26,7 @@ class Workspace:
     desired: DesiredState
     # Said with every plan of this workspace (a target planned with the base branch's url).
     warnings: list[str] = field(default_factory=list)
+    policies: PolicySet | None = None  # compiled once per run; None when the project has no policies
 
     def prune_for(self, override: bool | None) -> dict[str, bool]:
         return {t.name: t.spec.prune if override is None else override for t in self.targets}
@@ -32,13 +35,19 @@ class Workspace:
 def open_workspace(
     config_path: Path, target_names: tuple[str, ...] = (), *, check_env: bool = True, base_config: Path | None = None
 ) -> Workspace:
-    """Load and validate config and manifests; all problems are raised together as one InputError.
+    """Load and validate config, manifests and policies; all problems are raised together as one InputError.
 
     With `base_config` (the base branch's config, for a pull request's plan), the targets the plan reads
     keep the url and credentials the base branch gives them (`pin_to_base`).
     """
     config = load_config(config_path)
     targets = config.select(target_names)
+    try:
+        policies = load_policies(config, datetime.now(UTC).date())
+    except InputError as exc:
+        policies, policy_problems = None, exc.problems
+    else:
+        policy_problems = []
     # The desired state lives for the whole run: spare the cycle collector from walking it again at every
     # full collection while thousands of answers are parsed (a tenth of a large plan's CPU). Collect what
     # came before (little), then load with the collector paused and freeze the result: loading leaves no
@@ -48,17 +57,19 @@ def open_workspace(
         try:
             desired = load_desired(config, targets)
         except InputError as exc:
-            raise InputError((config.check_environment(targets) if check_env else []) + exc.problems) from exc
+            env_problems = config.check_environment(targets) if check_env else []
+            raise InputError(env_problems + policy_problems + exc.problems) from exc
         warnings: list[str] = []
         problems: list[Problem] = []
         if base_config is not None:
             targets, warnings, problems = pin_to_base(targets, base_config, {ref.target for ref in desired.scopes})
         if check_env:
             problems += config.check_environment(targets)
+        problems += policy_problems
         if problems:
             raise InputError(problems)
         gc.freeze()
-    return Workspace(config, targets, desired, warnings)
+    return Workspace(config, targets, desired, warnings, policies)
 
 
 def with_scopes(workspace: Workspace, keep: Callable[[ScopeRef], bool]) -> Workspace:
@@ -67,7 +78,7 @@ def with_scopes(workspace: Workspace, keep: Callable[[ScopeRef], bool]) -> Works
         {ref: scope for ref, scope in workspace.desired.scopes.items() if keep(ref)},
         list(workspace.desired.targets_without_manifests),
     )
-    return Workspace(workspace.config, workspace.targets, desired, workspace.warnings)
+    return Workspace(workspace.config, workspace.targets, desired, workspace.warnings, workspace.policies)
 
 
 def shard_workspace(workspace: Workspace, shard: Shard | None) -> Workspace:

@@ -1,0 +1,49 @@
+"""`reconciler policy test`: the Rego unit tests of the project's policies, as `opa test` runs them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import EXIT_ERROR, EXIT_OK, config_option, reports_errors
+from reconciler.errors import ReconcilerError
+from reconciler.project.config import load_config
+from reconciler.project.policies import read_policy_sources
+from reconciler.project.rego import run_tests
+from reconciler.render.junit import junit_xml
+
+MARKS = {"pass": ("✓ pass ", "green"), "fail": ("✗ FAIL ", "red"), "error": ("✗ ERROR", "red")}
+
+
+@click.group("policy")
+def policy_group() -> None:
+    """Policies as code: Rego rules over every plan and every desired rule."""
+
+
+@policy_group.command("test")
+@config_option
+@click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), help="Also write JUnit XML.")
+@reports_errors
+def policy_test(config_path: Path, junit_path: Path | None) -> None:
+    """Run every `test_` rule in the policy folder: exit 0 when all pass, 1 otherwise (or when none exist)."""
+    folder, sources = read_policy_sources(load_config(config_path))
+    results = run_tests(sources)
+    if not results:
+        raise ReconcilerError(f"no test_ rule found in {folder!r}: nothing was tested")
+    for result in results:
+        mark, color = MARKS[result.outcome]
+        line = f"{click.style(mark, fg=color)} data.{result.package}.{result.name} ({result.location})"
+        click.echo(line + (f": {result.message}" if result.message else ""))
+    if junit_path is not None:
+        try:
+            junit_path.parent.mkdir(parents=True, exist_ok=True)
+            junit_path.write_text(junit_xml(results), encoding="utf-8")
+        except OSError as exc:
+            raise ReconcilerError(f"{junit_path}: cannot write the JUnit report ({exc.strerror})") from exc
+    counts = {outcome: sum(1 for r in results if r.outcome == outcome) for outcome in MARKS}
+    click.echo(
+        f"\n{len(results)} policy tests: {counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors."
+    )
+    sys.exit(EXIT_OK if counts["pass"] == len(results) else EXIT_ERROR)
