@@ -27,9 +27,13 @@ from reconciler.http.retry import (
 
 
 class Authenticator(Protocol):
-    """Supplies auth headers; may be asked to drop cached credentials after a 401."""
+    """Supplies auth headers; may be asked to drop cached credentials after a 401.
 
-    async def headers(self, client: httpx.AsyncClient) -> dict[str, str]: ...
+    An authenticator that must ask the API for credentials (an OAuth token) does it through
+    `client.exchange_credentials`, so that request is counted and its errors read like any other's.
+    """
+
+    async def headers(self, client: ApiClient) -> dict[str, str]: ...
 
     def invalidate(self, used: Mapping[str, str]) -> bool:
         """Forget the credentials sent in `used`; True when asking again may succeed (a token can be refetched)."""
@@ -42,7 +46,7 @@ class BearerKey:
     def __init__(self, key: str, extra_headers: dict[str, str] | None = None) -> None:
         self._headers = {"Authorization": f"Bearer {key}", **(extra_headers or {})}
 
-    async def headers(self, client: httpx.AsyncClient) -> dict[str, str]:
+    async def headers(self, client: ApiClient) -> dict[str, str]:
         return self._headers
 
     def invalidate(self, used: Mapping[str, str]) -> bool:
@@ -78,6 +82,21 @@ def error_message(response: httpx.Response) -> str:
     return str(body)[:300]
 
 
+def answer_failure(response: httpx.Response, method: str, path: str) -> ApiError:
+    """The error an unsuccessful answer raises: a TransientError when it is worth retrying."""
+    message = error_message(response)
+    return transient_answer(response, message, method, path) or ApiError(
+        message, status=response.status_code, method=method, path=path
+    )
+
+
+def json_answer(response: httpx.Response, method: str, path: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ApiError("answer is not JSON", status=response.status_code, method=method, path=path) from exc
+
+
 class ApiClient:
     """httpx.AsyncClient for one target, at most `concurrency` requests in flight."""
 
@@ -102,11 +121,10 @@ class ApiClient:
         self._timeouts = httpx.Timeout(timeout).as_dict()
         # Requests go to the transport directly: httpx's client layers (URL merging, a cookie jar, auth
         # and redirect flows, event hooks) cost more CPU per request than the transport itself, and an
-        # API client wants none of them. Only an authenticator's own calls (OneLogin's token) use this.
-        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=self.transport)
+        # API client wants none of them. An authenticator's own calls (OneLogin's token) go the same way.
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        await self.transport.aclose()
 
     async def request(
         self,
@@ -136,10 +154,9 @@ class ApiClient:
                 response, used = await self._send_once(method, path, params=params, json=json)
             if response.is_success or already_done(method, response, may_have_landed):
                 return response
-            message = error_message(response)
-            failure = transient_answer(response, message, method, path)
-            may_have_landed |= failure is not None and failure.processed is not False
-            raise failure or ApiError(message, status=response.status_code, method=method, path=path)
+            failure = answer_failure(response, method, path)
+            may_have_landed |= isinstance(failure, TransientError) and failure.processed is not False
+            raise failure
 
         is_idempotent = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
         return await send_with_retries(attempt, policy=self.retry, idempotent=is_idempotent, method=method, path=path)
@@ -150,26 +167,41 @@ class ApiClient:
         await self.throttle.before_request(self.retry.retry_for, method, path)
         async with self.in_flight:
             try:
-                headers = await self.authenticator.headers(self.http)
+                headers = await self.authenticator.headers(self)
             except TransientError as exc:
                 exc.processed = False  # no token, so this request was never sent
                 raise
-            self.requests_sent += 1
-            url = f"{self.base_url}{path}?{urlencode(params)}" if params else self.base_url + path
-            request = httpx.Request(method, url, headers=headers, json=json, extensions={"timeout": self._timeouts})
-            try:
-                response = await self.transport.handle_async_request(request)
-                response.request = request
-                await response.aread()
-            except httpx.TransportError as exc:
-                raise transport_failure(exc, method, path) from exc
+            response = await self._exchange(method, path, params=params, json=json, headers=headers)
             self.in_flight.observe(response.headers)
         self.throttle.observe(response.headers)
         return response, headers
 
-    async def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
-        response = await self.request("GET", path, params=params)
+    async def _exchange(
+        self, method: str, path: str, *, params: dict[str, Any] | None, json: Any, headers: Mapping[str, str]
+    ) -> httpx.Response:
+        """One request on the wire, counted; a transport failure becomes a TransientError."""
+        self.requests_sent += 1
+        url = f"{self.base_url}{path}?{urlencode(params)}" if params else self.base_url + path
+        request = httpx.Request(method, url, headers=headers, json=json, extensions={"timeout": self._timeouts})
         try:
-            return response.json()
-        except ValueError as exc:
-            raise ApiError("answer is not JSON", status=response.status_code, method="GET", path=path) from exc
+            response = await self.transport.handle_async_request(request)
+            response.request = request
+            await response.aread()
+        except httpx.TransportError as exc:
+            raise transport_failure(exc, method, path) from exc
+        return response
+
+    async def exchange_credentials(self, method: str, path: str, *, json: Any, headers: Mapping[str, str]) -> Any:
+        """Ask the API for credentials (an OAuth token) and return its JSON answer.
+
+        Sent once, outside the in-flight limit (the request that needs the token already holds a slot)
+        and without retries of its own: a transient failure is retried by the request that needed it.
+        Errors are mapped like every other answer's, and never carry the credentials sent.
+        """
+        response = await self._exchange(method, path, params=None, json=json, headers=headers)
+        if not response.is_success:
+            raise answer_failure(response, method, path)
+        return json_answer(response, method, path)
+
+    async def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
+        return json_answer(await self.request("GET", path, params=params), "GET", path)

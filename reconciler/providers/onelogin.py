@@ -9,21 +9,21 @@ Facts beyond the API reference (from the vendor's other docs and SDKs) this modu
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reconciler.engine.behaviour import Evaluator
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError, Problem, suggest
-from reconciler.http.client import Authenticator, error_message
-from reconciler.http.retry import AmbiguousWriteError, transient_answer, transport_failure
+from reconciler.http.client import ApiClient, Authenticator
+from reconciler.http.retry import AmbiguousWriteError
 
 TOKEN_PATH = "/auth/oauth2/v2/token"
 TOKEN_REFRESH_MARGIN_S = 60.0  # refresh this long before expiry, so no request carries a dying token
@@ -89,7 +89,8 @@ class OneLoginToken:
     """Client-credentials token: fetched once per run, refreshed before expiry, refetched after a 401."""
 
     def __init__(self, client_id: str, client_secret: str) -> None:
-        self._basic = httpx.BasicAuth(client_id, client_secret)
+        pair = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
+        self._basic = {"Authorization": f"Basic {pair}"}  # HTTP Basic, as OneLogin's token endpoint wants
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
@@ -98,26 +99,20 @@ class OneLoginToken:
     def __repr__(self) -> str:
         return "OneLoginToken(<redacted>)"
 
-    async def headers(self, client: httpx.AsyncClient) -> dict[str, str]:
+    async def headers(self, client: ApiClient) -> dict[str, str]:
         if self._token is None or time.monotonic() >= self._expires_at - TOKEN_REFRESH_MARGIN_S:
             async with self._lock:
                 if self._token is None or time.monotonic() >= self._expires_at - TOKEN_REFRESH_MARGIN_S:
                     await self._fetch(client)
         return {"Authorization": f"bearer {self._token}"}
 
-    async def _fetch(self, client: httpx.AsyncClient) -> None:
+    async def _fetch(self, client: ApiClient) -> None:
         self.fetches += 1
-        try:
-            response = await client.post(TOKEN_PATH, json={"grant_type": "client_credentials"}, auth=self._basic)
-        except httpx.TransportError as exc:
-            raise transport_failure(exc, "POST", TOKEN_PATH) from exc
-        if not response.is_success:
-            message = error_message(response)
-            # Transient token failures are retried by the request that needed the token.
-            raise transient_answer(response, message, "POST", TOKEN_PATH) or ApiError(
-                message, status=response.status_code, method="POST", path=TOKEN_PATH
-            )
-        answer = response.json()
+        # Through the client like any request: counted, errors mapped once; a transient failure is
+        # retried by the request that needed the token.
+        answer = await client.exchange_credentials(
+            "POST", TOKEN_PATH, json={"grant_type": "client_credentials"}, headers=self._basic
+        )
         self._token = answer["access_token"]
         self._expires_at = time.monotonic() + float(answer.get("expires_in", 3600))
 

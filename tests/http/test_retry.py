@@ -294,6 +294,41 @@ def test_secrets_stay_out_of_errors() -> None:
     assert "secret" not in str(caught.value) and "token trouble" in str(caught.value)
 
 
+def test_the_token_request_goes_through_the_client_and_is_counted() -> None:
+    server = TokenServer()
+    token = OneLoginToken("id", "secret")
+    api = ApiClient(
+        "http://api.test", token, concurrency=1, transport=httpx.MockTransport(server), retry=FAST
+    )  # one slot: the token is fetched inside the request's slot, never waiting for a second one
+
+    async def go() -> None:
+        for _ in range(2):
+            await api.request("GET", "/api/2/apps/1/rules")
+        await api.aclose()
+
+    asyncio.run(go())
+    assert server.issued == 1 and api.requests_sent == 3
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (httpx.Response(400, json={"status": {"code": 400, "message": "Invalid grant"}}), "Invalid grant"),
+        (httpx.Response(200, text="<html>maintenance</html>"), "answer is not JSON"),
+    ],
+    ids=["vendor error", "not JSON"],
+)
+def test_a_token_failure_reads_like_any_other_api_error(answer: httpx.Response, message: str) -> None:
+    def server(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == TOKEN_PATH
+        return answer
+
+    with pytest.raises(ApiError) as caught:
+        call(client(server, auth=OneLoginToken("id", "secret")))
+    assert message in str(caught.value) and f"POST {TOKEN_PATH}" in str(caught.value)
+    assert "secret" not in str(caught.value)
+
+
 @pytest.mark.parametrize("lost", [httpx.RemoteProtocolError("dropped"), 502])
 def test_a_delete_whose_answer_was_lost_then_404_is_done(lost: Any) -> None:
     script = Script(lost, 404)
