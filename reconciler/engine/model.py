@@ -69,6 +69,8 @@ class DesiredState:
 
     scopes: dict[ScopeRef, DesiredScope] = field(default_factory=dict)
     targets_without_manifests: list[str] = field(default_factory=list)
+    # The digest of every manifest read, by the name files are shown with (`DesiredScope.files`).
+    digests: dict[str, str] = field(default_factory=dict)
 
     def scope(self, ref: ScopeRef) -> DesiredScope:
         if ref not in self.scopes:

@@ -10,7 +10,6 @@ The file holds what the plan JSON holds (rule bodies, ids, file names), never a 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,20 +21,6 @@ from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
 
 STALE = "plan is stale, run plan again"
-
-
-def file_digest(path: Path) -> str:
-    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def live_digest(scope: LiveScope) -> str:
-    """Every field of every live rule, in the API's order: any edit, reorder or new rule changes it."""
-    rules = [
-        {"identity": r.identity, "body": r.body, "ref": r.ref, "tombstone": r.tombstone, "modified": r.modified}
-        for r in scope.rules
-    ]
-    text = json.dumps(rules, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass

@@ -142,8 +142,9 @@ def _env_value(name: str, environ: dict[str, str] | None) -> str:
 class Config:
     """The loaded config: targets by name, the rules folder, and the file's raw nodes for locations."""
 
-    def __init__(self, path: Path, root_dir: Path, file: ConfigFile, raw: Any, shown_as: str) -> None:
+    def __init__(self, path: Path, root_dir: Path, file: ConfigFile, raw: Any, shown_as: str, digest: str = "") -> None:
         self.path = path
+        self.digest = digest  # of the bytes loaded, for saved plans' fingerprints
         self.root_dir = root_dir
         self.rules_dir = (root_dir / file.rules_dir).resolve()
         self.tests_dir = (root_dir / file.tests_dir).resolve()
@@ -185,7 +186,8 @@ def load_config(path: Path) -> Config:
     shown_as = display_path(path, Path.cwd())
     if not path.exists():
         raise InputError([Problem(Location(shown_as), "", "config file not found")])
-    raw = load_yaml(path, shown_as)
+    digests: dict[str, str] = {}
+    raw = load_yaml(path, shown_as, digests)
     if raw is None:
         raise InputError([Problem(Location(shown_as), "", "config file is empty; it must define targets")])
     problems: list[Problem] = []
@@ -205,7 +207,7 @@ def load_config(path: Path) -> Config:
         problems.extend(credential_problems(model, raw, shown_as))
     if problems or model is None:
         raise InputError(problems)
-    return Config(path, root_dir, model, raw, shown_as)
+    return Config(path, root_dir, model, raw, shown_as, digests[shown_as])
 
 
 def credential_problems(file: ConfigFile, raw: Any, shown_as: str) -> list[Problem]:

@@ -80,7 +80,7 @@ def _file_targets(raw: dict[str, Any], config: Config, file: str, problems: list
 def _load_file(path: Path, config: Config, selected: set[str], state: DesiredState, problems: list[Problem]) -> None:
     file = display_path(path, config.root_dir)
     try:
-        raw = load_yaml(path, file)
+        raw = load_yaml(path, file, state.digests)
     except InputError as exc:
         problems.extend(exc.problems)
         return

@@ -34,6 +34,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import Resolver
 
+from reconciler.engine.digest import content_digest
 from reconciler.errors import InputError, Location, Problem
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -274,12 +275,24 @@ def display_path(path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
-def load_yaml(path: Path, shown_as: str) -> Any:
-    """Load one YAML document with positions; syntax errors become located problems."""
+def load_yaml(path: Path, shown_as: str, digests: dict[str, str] | None = None) -> Any:
+    """Load one YAML document with positions; syntax errors become located problems.
+
+    With `digests`, the digest of the bytes read is recorded under `shown_as` (saved plans
+    fingerprint the files they were made from without reading them again).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(Location(shown_as), "", f"cannot read file: {exc.strerror}")]) from exc
+    if digests is not None:
+        digests[shown_as] = content_digest(data)
+    try:
+        # Line breaks as text mode reads them (universal newlines), so positions stay as before.
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        where = Location(shown_as, data.count(b"\n", 0, exc.start) + 1)
+        raise InputError([Problem(where, "", "not UTF-8 text; save the file as UTF-8")]) from exc
     try:
         return parse_yaml(text)
     except MarkedYAMLError as exc:

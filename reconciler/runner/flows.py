@@ -8,16 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reconciler.engine.apply import ApplyReport, ProgressHook, apply_plan
+from reconciler.engine.digest import live_digest
 from reconciler.engine.guards import check_guards
 from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.plan import Plan, ScopePlan
 from reconciler.engine.planner import plan_scope_or_error
 from reconciler.engine.read import fetch_live
-from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan, file_digest, live_digest
+from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
-from reconciler.project.loader import manifest_files
-from reconciler.project.yamlsource import display_path
 from reconciler.runner.policing import gate_plan
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import Workspace, shard_workspace
@@ -69,12 +68,11 @@ async def run_apply(plan: Plan, sessions: Sessions, on_outcome: ProgressHook | N
 
 def manifest_digests(workspace: Workspace) -> dict[str, str]:
     """The config and each manifest file that declares rules of the workspace's scopes, by project path."""
-    config = workspace.config
-    wanted = {name for scope in workspace.desired.scopes.values() for name in scope.files}
-    # Manifests are named as the loader shows them; find each one's path the way the loader did.
-    paths = {display_path(path, config.root_dir): path for path in manifest_files(config.rules_dir)}
-    files = {config.path.name: config.path, **{name: paths[name] for name in wanted}}
-    return {name: file_digest(path) for name, path in sorted(files.items())}
+    desired = workspace.desired
+    wanted = {name for scope in desired.scopes.values() for name in scope.files}
+    # Digests of the bytes the loaders read: nothing lists or reads the rules folder again.
+    files = {workspace.config.path.name: workspace.config.digest, **{name: desired.digests[name] for name in wanted}}
+    return dict(sorted(files.items()))
 
 
 async def make_reviewed_plan(

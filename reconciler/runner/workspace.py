@@ -77,6 +77,7 @@ def with_scopes(workspace: Workspace, keep: Callable[[ScopeRef], bool]) -> Works
     desired = DesiredState(
         {ref: scope for ref, scope in workspace.desired.scopes.items() if keep(ref)},
         list(workspace.desired.targets_without_manifests),
+        workspace.desired.digests,
     )
     return Workspace(workspace.config, workspace.targets, desired, workspace.warnings, workspace.policies)
 

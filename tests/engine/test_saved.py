@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from reconciler.engine.digest import live_digest
 from reconciler.engine.model import LiveRule, LiveScope, ScopeRef
 from reconciler.engine.plan import Plan
-from reconciler.engine.saved import Fingerprints, ReviewedPlan, live_digest
+from reconciler.engine.saved import Fingerprints, ReviewedPlan
 from reconciler.errors import ReconcilerError
 
 REF = ScopeRef("t", "s")
