@@ -142,6 +142,31 @@ def test_every_package_has_a_rule() -> None:
     assert packages <= set(ALLOWED)
 
 
+def vendor_names_outside_providers(root: Path, names: set[str]) -> list[str]:
+    """String constants naming a provider outside `providers/` and `sandbox/`: a vendor switch that the
+    registry should make unnecessary."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if layer_of(module_name(path, root)) in ("providers", "sandbox"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in names:
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno}: {node.value!r}")
+    return found
+
+
+def test_only_providers_and_the_sandbox_name_a_vendor() -> None:
+    """A new provider is its module plus a line in the registry (README, "Adding a provider")."""
+    from reconciler.providers.registry import PROVIDERS
+
+    assert vendor_names_outside_providers(PACKAGE, set(PROVIDERS)) == []
+
+
+def test_vendor_name_check_finds_a_switch(tmp_path: Path) -> None:
+    root = make_package(tmp_path, {"cli/demo.py": 'def f(p):\n    return p == "onelogin"\n'})
+    assert vendor_names_outside_providers(root, {"onelogin"}) == ["reconciler/cli/demo.py:2: 'onelogin'"]
+
+
 # ---- the checker itself, on synthetic packages -------------------------------------------------------
 def make_package(tmp_path: Path, files: dict[str, str]) -> Path:
     root = tmp_path / "reconciler"

@@ -22,19 +22,17 @@ if TYPE_CHECKING:
     from reconciler.sandbox import SandboxServer
 
 
-def _onelogin_apps(config: Config, target: str) -> list[int]:
-    """OneLogin app ids the manifests of a target name (the sandbox must know those apps)."""
-    desired = load_desired(config, [config.targets[target]])
-    return sorted(int(ref.scope.split(":", 1)[1]) for ref in desired.scopes if ref.target == target)
-
-
 def prepare_sandbox(config: Config, server: SandboxServer, workdir: Path) -> Path:
     """Point every target at the sandbox, set its credentials in the environment, seed drift.
 
     Returns the path of a config file like the project's, with sandbox URLs.
     """
-    from reconciler.sandbox.seeds import seed_drift
+    from reconciler.sandbox.seeds import credentials_of, seed_drift
 
+    # The scopes the manifests name, by target: the sandbox must know them (OneLogin apps).
+    scopes: dict[str, list[str]] = {}
+    for ref in load_desired(config, list(config.targets.values())).scopes:
+        scopes.setdefault(ref.target, []).append(ref.scope)
     yaml = YAML()
     raw: Any = yaml.load(config.path.read_text(encoding="utf-8"))
     raw["rules_dir"] = str(config.rules_dir)
@@ -42,16 +40,10 @@ def prepare_sandbox(config: Config, server: SandboxServer, workdir: Path) -> Pat
     for name, target in config.targets.items():
         spec = raw["targets"][name]
         spec["url"] = server.url(target.provider, name)
-        tenant = server.state.tenant(target.provider, name)
-        secrets = {
-            "api_key": getattr(tenant, "api_key", None),
-            "client_id": getattr(tenant, "client_id", None),
-            "client_secret": getattr(tenant, "client_secret", None),
-        }
+        secrets = credentials_of(server.state.tenant(target.provider, name))
         for credential, ref in target.spec.credentials.items():
-            os.environ[ref.env] = str(secrets[credential])
-        app_ids = _onelogin_apps(config, name) if target.provider == "onelogin" else []
-        seed_drift(server.state, target.provider, name, app_ids)
+            os.environ[ref.env] = secrets[credential]
+        seed_drift(server.state, target.provider, name, scopes.get(name, []))
     path = workdir / CONFIG_FILE
     with path.open("w", encoding="utf-8") as handle:
         yaml.dump(raw, handle)

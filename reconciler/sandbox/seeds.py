@@ -6,6 +6,9 @@ plan shows every kind of change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from reconciler.sandbox.state import SandboxState
 
 DEMO_APP_NAMES = {500100: "Salesforce"}
@@ -100,11 +103,26 @@ def _seed_onelogin(state: SandboxState, tenant: str, app_ids: list[int]) -> None
     )
 
 
-def seed_drift(state: SandboxState, provider: str, tenant: str, app_ids: list[int]) -> None:
-    """Seed one tenant of `provider`; OneLogin needs the app ids its manifests name."""
-    if provider == "primo":
-        _seed_primo(state, tenant)
-    elif provider == "vizivault":
-        _seed_vizivault(state, tenant)
-    else:
-        _seed_onelogin(state, tenant, app_ids)
+def _seed_onelogin_scopes(state: SandboxState, tenant: str, scopes: list[str]) -> None:
+    _seed_onelogin(state, tenant, sorted(int(scope.split(":", 1)[1]) for scope in scopes))  # "app:<id>"
+
+
+SEEDS: dict[str, Callable[[SandboxState, str, list[str]], None]] = {
+    "primo": lambda state, tenant, _scopes: _seed_primo(state, tenant),
+    "vizivault": lambda state, tenant, _scopes: _seed_vizivault(state, tenant),
+    "onelogin": _seed_onelogin_scopes,
+}
+CREDENTIAL_ATTRIBUTES = ("api_key", "client_id", "client_secret")
+
+
+def seed_drift(state: SandboxState, provider: str, tenant: str, scopes: list[str]) -> None:
+    """Seed one tenant of `provider` with drift; `scopes` are the ones its manifests name (OneLogin's
+    apps must exist). A provider without seeds starts empty."""
+    seed = SEEDS.get(provider)
+    if seed is not None:
+        seed(state, tenant, scopes)
+
+
+def credentials_of(tenant: Any) -> dict[str, str]:
+    """The tenant's credentials by the names a target's `credentials:` uses."""
+    return {name: str(getattr(tenant, name)) for name in CREDENTIAL_ATTRIBUTES if hasattr(tenant, name)}
