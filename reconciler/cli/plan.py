@@ -30,6 +30,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.render.comments import render_comment_parts
 from reconciler.render.markdown import markdown_on_stdout, render_markdown
 from reconciler.render.text import render_plan
+from reconciler.runner.ruletests import load_workspace_cases, plan_impact
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import open_workspace, shard_workspace
 
@@ -103,7 +104,9 @@ def plan(
     """Show what apply would change, rule by rule and field by field."""
     if as_json and markdown_on_stdout(markdown_out):
         raise ReconcilerError("--json and --markdown - both print to stdout: give --markdown a file")
-    workspace = shard_workspace(open_workspace(config_path, targets, base_config=base_config), shard)
+    whole = open_workspace(config_path, targets, base_config=base_config)
+    cases = load_workspace_cases(whole, check_rules=False)  # bad test files stop the plan before any request
+    workspace = shard_workspace(whole, shard)
 
     async def run() -> ReviewedPlan:
         async with open_sessions(workspace) as sessions:
@@ -113,6 +116,7 @@ def plan(
 
     reviewed = eventloop.run(run())
     result = reviewed.plan
+    result.impact = plan_impact(workspace, result, reviewed.live, cases)
     if not markdown_on_stdout(markdown_out):
         _echo_plan(reviewed, as_json)
     if out_path is not None:

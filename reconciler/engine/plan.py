@@ -12,6 +12,7 @@ from typing import Any
 from reconciler.engine.diff import FieldChange
 from reconciler.engine.model import ScopeRef
 from reconciler.engine.policy import PolicyReport
+from reconciler.engine.ruletests import CaseImpact
 from reconciler.errors import ReconcilerError
 
 # 2: plans carry the targets they cover and fingerprints of the manifests and live rules they saw.
@@ -137,6 +138,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
     policy: PolicyReport | None = None  # None when the project has no policies
+    # Rule-test cases whose outcome the plan changes (empty without test files): the behaviour change.
+    impact: list[CaseImpact] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(ACTIONS, 0)
@@ -183,6 +186,7 @@ class Plan:
             "warnings": self.warnings,
             "refusals": [r.to_json() for r in self.refusals],
             "scopes": [s.to_json() for s in self.scopes],
+            "impact": [i.to_json() for i in self.impact],
         }
         if self.policy is not None:
             document["policy"] = self.policy.to_json()
@@ -196,6 +200,7 @@ class Plan:
             list(data.get("warnings", [])),
             [Refusal(**r) for r in data.get("refusals", [])],
             PolicyReport.from_json(data["policy"]) if data.get("policy") is not None else None,
+            impact=[CaseImpact.from_json(i) for i in data.get("impact", [])],
         )
 
 

@@ -6,7 +6,7 @@ an `input` for the provider's evaluator and the `expect`ed outcome (see docs/rul
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -178,15 +178,18 @@ def rule_test_files(tests_dir: Path) -> list[Path]:
     return manifest_files(tests_dir)
 
 
-def load_cases(config: Config, targets: list[Target], desired: DesiredState) -> list[RuleCase]:
+def load_cases(
+    config: Config, targets: list[Target], desired: DesiredState, *, check_rules: bool = True
+) -> list[RuleCase]:
     """Every case of the selected targets; all problems in all files raised together as one InputError.
 
-    Rules the evaluator cannot run (an operator it does not know) are problems too, located in their
-    manifest, but only in scopes that have cases."""
+    With `check_rules`, rules the evaluator cannot run (an operator it does not know) are problems too,
+    located in their manifest, in scopes that have cases. A plan does not check them: what the
+    evaluator cannot model must never stop a plan, whose impact then says so per case."""
     problems: list[Problem] = []
     reader = _FileReader(config, desired, {t.name for t in targets}, problems)
     cases = [case for path in rule_test_files(config.tests_dir) for case in reader.read(path)]
-    for ref in sorted({case.ref for case in cases}):
+    for ref in sorted({case.ref for case in cases} if check_rules else ()):
         evaluator = config.targets[ref.target].provider_class.evaluator()
         assert evaluator is not None  # a file of a provider without one yields no cases
         for rule in desired.scopes[ref].rules:
@@ -194,8 +197,3 @@ def load_cases(config: Config, targets: list[Target], desired: DesiredState) -> 
     if problems:
         raise InputError(problems)
     return cases
-
-
-def rules_of(desired: DesiredState) -> Mapping[ScopeRef, list[dict[str, Any]]]:
-    """The desired rule bodies of each scope, in manifest order."""
-    return {ref: [rule.body for rule in scope.rules] for ref, scope in desired.scopes.items()}

@@ -19,6 +19,7 @@ from reconciler.engine.model import ScopeRef
 from reconciler.engine.plan import Change, Plan, ScopePlan
 from reconciler.engine.policy import PolicyReport
 from reconciler.render.policy import policy_summary
+from reconciler.render.ruletests import impact_markdown
 from reconciler.render.text import SYMBOLS, action_word, summary_line, value_text
 
 # GitHub refuses comments over 65,536 characters; past this a plan is shown without its diffs.
@@ -140,6 +141,7 @@ def summary_block(plan: Plan) -> list[str]:
         lines += [f"> [!WARNING]\n> {html.escape(warning)}", ""]
     if plan.policy is not None:
         lines += policy_markdown(plan.policy)
+    lines += impact_markdown(plan.impact, cell)  # the behaviour change leads, above the field diff
     return lines
 
 

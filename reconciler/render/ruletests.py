@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import groupby
 
 import click
@@ -105,17 +105,13 @@ def impact_lines(impact: Sequence[CaseImpact]) -> list[str]:
     return lines
 
 
-def impact_markdown(impact: Sequence[CaseImpact]) -> list[str]:
-    """The impact section of a markdown plan, shown above the field diff."""
+def impact_markdown(impact: Sequence[CaseImpact], cell: Callable[[str], str]) -> list[str]:
+    """The impact section of a markdown plan, shown above the field diff; `cell` escapes table text."""
     if not impact:
         return []
-    lines = [f"### {IMPACT_TITLE}", "", f"{IMPACT_NOTE.capitalize()}:", ""]
-    lines += ["| target · scope | case | behaviour change |", "|---|---|---|"]
+    lines = [f"#### {IMPACT_TITLE}", "", f"{IMPACT_NOTE.capitalize()}:", ""]
+    lines += ["| Target · scope | Case | Behaviour change |", "| --- | --- | --- |"]
     for entry in impact:
-        change = entry.error or "<br>".join(entry.changes)
-        lines.append(f"| {entry.target} · {entry.label} | {_cell(entry.case)} | {_cell(change)} |")
+        change = cell(entry.error) if entry.error else "<br>".join(cell(line) for line in entry.changes)
+        lines.append(f"| {cell(f'{entry.target} · {entry.label}')} | {cell(entry.case)} | {change} |")
     return [*lines, ""]
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

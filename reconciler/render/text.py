@@ -12,6 +12,7 @@ from reconciler.engine.apply import ApplyReport, Outcome
 from reconciler.engine.diff import FieldChange
 from reconciler.engine.plan import Change, Plan, ScopePlan
 from reconciler.render.policy import policy_lines
+from reconciler.render.ruletests import impact_lines
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "reorder": "↕"}
 COLORS = {"create": "green", "update": "yellow", "delete": "red", "reorder": "cyan"}
@@ -96,6 +97,7 @@ def render_plan(plan: Plan, *, forced: bool = False) -> str:
             )
     if plan.policy is not None:
         lines += policy_lines(plan.policy)
+    lines += impact_lines(plan.impact)
     lines += refusal_lines(plan, forced=forced)
     lines.append("")
     lines.append(summary_line(plan))

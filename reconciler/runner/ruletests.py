@@ -16,13 +16,9 @@ from reconciler.engine.read import fetch_live
 from reconciler.engine.ruletests import CaseImpact, CaseResult, RuleCase, case_impact, run_case
 from reconciler.errors import ApiError
 from reconciler.project.ruletest_record import record_expectations
-from reconciler.project.ruletests import load_cases, rule_test_files
+from reconciler.project.ruletests import load_cases
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import Workspace
-
-
-def has_rule_tests(workspace: Workspace) -> bool:
-    return bool(rule_test_files(workspace.config.tests_dir))
 
 
 def _matches(case: RuleCase, pattern: str) -> bool:
@@ -112,8 +108,12 @@ def plan_impact(
     return impact
 
 
-def load_workspace_cases(workspace: Workspace, pattern: str | None = None) -> list[RuleCase]:
-    return select_cases(load_cases(workspace.config, workspace.targets, workspace.desired), pattern)
+def load_workspace_cases(
+    workspace: Workspace, pattern: str | None = None, *, check_rules: bool = True
+) -> list[RuleCase]:
+    """The workspace's cases (narrowed by `-k`); see `load_cases` for `check_rules`."""
+    cases = load_cases(workspace.config, workspace.targets, workspace.desired, check_rules=check_rules)
+    return select_cases(cases, pattern)
 
 
 def record_outcomes(workspace: Workspace, results: Sequence[CaseResult]) -> list[tuple[RuleCase, str]]:
