@@ -26,7 +26,7 @@ from reconciler.engine.plan import Plan, json_text
 from reconciler.engine.saved import ReviewedPlan, read_plan_file
 from reconciler.errors import ReconcilerError
 from reconciler.render.text import render_plan, render_report, report_json
-from reconciler.runner.flows import check_fresh, plan_workspace, run_apply
+from reconciler.runner.flows import apply_and_verify, check_fresh, plan_workspace
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import Workspace, open_workspace
 
@@ -65,7 +65,7 @@ async def _plan_and_apply(
             return EXIT_ERROR
         with ProgressDisplay(wanted(as_json)) as progress:
             applied = progress.counter("Applying changes", sum(len(s.changes) for s in result.scopes))
-            report = await run_apply(result, sessions, applied)
+            report = await apply_and_verify(workspace, sessions, result, prune=prune, on_outcome=applied)
         if as_json:
             _echo_json_outcome(result, report)
         else:

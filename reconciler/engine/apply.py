@@ -42,15 +42,35 @@ class Outcome:
 
 
 @dataclass
+class ScopeCheck:
+    """A scope the apply wrote to, as read back afterwards: `differences` empty means verified."""
+
+    target: str
+    scope: str
+    label: str
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return not self.differences
+
+    def to_json(self) -> dict[str, Any]:
+        return {"target": self.target, "scope": self.scope, "verified": self.verified, "differences": self.differences}
+
+
+@dataclass
 class ApplyReport:
     outcomes: list[Outcome] = field(default_factory=list)
+    # Filled by verifying after the apply (engine/verify.py): one per scope written to.
+    checks: list[ScopeCheck] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
     @property
     def ok(self) -> bool:
-        return all(o.status == "applied" for o in self.outcomes)
+        """Every change applied, and every scope written to matches the manifests when read back."""
+        return all(o.status == "applied" for o in self.outcomes) and all(c.verified for c in self.checks)
 
 
 ProgressHook = Callable[[Outcome], None]

@@ -122,9 +122,10 @@ def _protected(
 
 
 def _harm(change: Change, provider: type[Provider]) -> str | None:
-    """'delete' or 'disable' when the change takes a rule away, else None."""
+    """'delete' or 'disable' when the change takes a rule away, else None. Deleting an extra copy of a
+    managed rule takes nothing away: the copy the manifest describes stays."""
     if change.action == "delete":
-        return provider.delete_verb
+        return None if change.duplicate else provider.delete_verb
     turns_off = (
         change.action == "update"
         and change.after is not None

@@ -58,6 +58,8 @@ class Change:
     order_before: list[str] | None = None
     order_after: list[str] | None = None
     sequence: list[dict[str, Any]] | None = None
+    # Delete only: the live rule is an extra copy of a managed rule (the copy the manifest describes stays).
+    duplicate: bool = False
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action, "identity": self.identity}
@@ -65,6 +67,8 @@ class Change:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
+        if self.duplicate:
+            out["duplicate"] = True
         out["fields"] = [f.to_json() for f in self.fields]
         return out
 

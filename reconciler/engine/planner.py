@@ -20,16 +20,32 @@ def comparable(provider: type[Provider], live: dict[str, Any], desired: dict[str
     return normalized
 
 
-def _match_live(live: list[LiveRule]) -> tuple[dict[str, LiveRule], list[LiveRule]]:
-    """Live rules by identity; later rules sharing an identity are extras, never matched twice."""
+def _match_live(
+    provider: type[Provider], desired: DesiredScope, live: list[LiveRule]
+) -> tuple[dict[str, LiveRule], list[LiveRule]]:
+    """Live rules by identity, and the extras: later rules sharing an identity, never matched twice.
+
+    Of several live rules with a managed identity (two applies at once, a copy made in a console), the
+    one that already matches the manifest is kept, else the first; the others are extras.
+    """
+    bodies = {rule.identity: provider.normalize(rule.body) for rule in desired.rules}
     by_identity: dict[str, LiveRule] = {}
     extras: list[LiveRule] = []
     for rule in live:
-        if rule.identity in by_identity:
-            extras.append(rule)
-        else:
+        kept = by_identity.get(rule.identity)
+        if kept is None:
             by_identity[rule.identity] = rule
+            continue
+        after = bodies.get(rule.identity)
+        if after is not None and not _matches(provider, kept, after) and _matches(provider, rule, after):
+            by_identity[rule.identity] = rule
+            rule = kept
+        extras.append(rule)
     return by_identity, extras
+
+
+def _matches(provider: type[Provider], live: LiveRule, after: dict[str, Any]) -> bool:
+    return not field_changes(comparable(provider, live.body, after), after)
 
 
 def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope, *, prune: bool) -> ScopePlan:
@@ -40,7 +56,7 @@ def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope,
         provider.scope_label(desired.ref.scope),
         delete_verb=provider.delete_verb,
     )
-    by_identity, extras = _match_live(live.rules)
+    by_identity, extras = _match_live(provider, desired, live.rules)
     wanted = {rule.identity for rule in desired.rules}
     for rule in desired.rules:
         after = provider.normalize(rule.body)
@@ -68,50 +84,58 @@ def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope,
                     source=source,
                 )
             )
-    leftovers = [r for r in live.rules if r.identity not in wanted or r in extras]
-    for rule in leftovers:
-        if rule.tombstone:
-            continue  # already in the deleted form
-        if prune:
+    extra_ids = {id(rule) for rule in extras}
+    for rule in live.rules:
+        if rule.tombstone or (rule.identity in wanted and id(rule) not in extra_ids):
+            continue  # already in the deleted form, or the managed rule itself
+        # A copy of a managed rule is in a manifest, so never "unmanaged": it differs from the desired state.
+        duplicate = rule.identity in wanted
+        if prune or duplicate:
             before = provider.normalize(rule.body)
             scope_plan.changes.append(
                 Change(
-                    Action.DELETE, rule.identity, field_changes(before, {}), before=before, body=rule.body, ref=rule.ref
+                    Action.DELETE,
+                    rule.identity,
+                    field_changes(before, {}),
+                    before=before,
+                    body=rule.body,
+                    ref=rule.ref,
+                    duplicate=duplicate,
                 )
             )
         else:
             scope_plan.unmanaged.append(rule.identity)
     if provider.ordered:
-        reorder = _plan_reorder(desired, live, scope_plan.changes, extras)
+        reorder = _plan_reorder(desired, live, scope_plan.changes, by_identity)
         if reorder is not None:
             scope_plan.changes.append(reorder)
     return scope_plan
 
 
 def _plan_reorder(
-    desired: DesiredScope, live: LiveScope, changes: list[Change], extras: list[LiveRule]
+    desired: DesiredScope, live: LiveScope, changes: list[Change], kept: dict[str, LiveRule]
 ) -> Change | None:
     """Managed rules must stand in manifest order. Rules left alone keep their slots.
 
     The scope's order after this apply's deletes and creates (creates are appended) is predicted;
     if the managed rules are out of order in it, one sort puts them in the manifest's order while
-    every unmanaged rule keeps its place.
+    every unmanaged rule keeps its place. `kept` is the live rule matched to each managed identity.
     """
     deleted = {id(c.ref) for c in changes if c.action == "delete"}
-    extra_ids = {id(r) for r in extras}
     wanted = {r.identity for r in desired.rules}
+    managed_live = [r for r in live.rules if r.identity in wanted and kept.get(r.identity) is r]
+    managed_ids = {id(r) for r in managed_live}
     sequence: list[dict[str, Any]] = []
     for rule in live.rules:
         if id(rule.ref) in deleted:
             continue
-        managed = rule.identity in wanted and id(rule) not in extra_ids
-        sequence.append({"identity": rule.identity} if managed else {"ref": rule.ref})
+        sequence.append({"identity": rule.identity} if id(rule) in managed_ids else {"ref": rule.ref})
     sequence += [{"identity": c.identity} for c in changes if c.action == "create"]
     current = [entry["identity"] for entry in sequence if "identity" in entry]
     target = [r.identity for r in desired.rules]
     if current == target:
         return None
-    live_refs = {r.identity: r.ref for r in live.rules if r.identity in wanted and id(r) not in extra_ids}
+    live_refs = {r.identity: r.ref for r in managed_live}
     slots = iter(target)
     new_sequence = []
     for entry in sequence:
@@ -120,7 +144,7 @@ def _plan_reorder(
             new_sequence.append({"identity": name, "ref": live_refs[name]} if name in live_refs else {"identity": name})
         else:
             new_sequence.append(entry)
-    before = [r.identity for r in live.rules if r.identity in wanted and id(r) not in extra_ids]
+    before = [r.identity for r in managed_live]
     return Change(Action.REORDER, "order", order_before=before, order_after=target, sequence=new_sequence)
 
 

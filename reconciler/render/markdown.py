@@ -20,7 +20,7 @@ from reconciler.engine.plan import Change, Plan, ScopePlan
 from reconciler.engine.policy import PolicyReport
 from reconciler.render.policy import policy_summary
 from reconciler.render.ruletests import impact_markdown
-from reconciler.render.text import SYMBOLS, action_word, summary_line, value_text
+from reconciler.render.text import DUPLICATE, SYMBOLS, action_word, summary_line, value_text
 
 # GitHub refuses comments over 65,536 characters; past this a plan is shown without its diffs.
 MAX_CHARS = 60_000
@@ -59,7 +59,7 @@ def diff_lines(fields: list[FieldChange]) -> list[str]:
 def change_block(change: Change, delete_verb: str, modified: str | None, with_diff: bool) -> list[str]:
     title = f"<code>{SYMBOLS[change.action]} {action_word(change.action, delete_verb)}</code>"
     if change.action != "reorder":
-        title += f" <b>{html.escape(change.identity)}</b>"
+        title += f" <b>{html.escape(change.identity)}</b>{DUPLICATE if change.duplicate else ''}"
     if change.source:
         title += f" <code>{html.escape(change.source)}</code>"
     if modified:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from reconciler.engine.apply import ApplyReport, Outcome
+from reconciler.engine.apply import ApplyReport, Outcome, ScopeCheck
 from reconciler.engine.diff import FieldChange
 from reconciler.engine.plan import Change, Plan, ScopePlan
 from reconciler.render.policy import policy_lines
@@ -16,6 +16,8 @@ from reconciler.render.ruletests import impact_lines
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "reorder": "↕"}
 COLORS = {"create": "green", "update": "yellow", "delete": "red", "reorder": "cyan"}
+# After a deleted rule's identity when it is an extra copy of a managed rule.
+DUPLICATE = " (duplicate of a managed rule)"
 
 
 def action_word(action: str, delete_verb: str = "delete") -> str:
@@ -45,7 +47,7 @@ def change_lines(change: Change, delete_verb: str = "delete") -> list[str]:
             f"      after:  {', '.join(map(value_text, change.order_after or []))}",
         ]
     where = click.style(f"  ({change.source})", dim=True) if change.source else ""
-    lines = [f"  {head} {value_text(change.identity)}{where}"]
+    lines = [f"  {head} {value_text(change.identity)}{DUPLICATE if change.duplicate else ''}{where}"]
     lines += [f"      {_field_line(f)}" for f in change.fields]
     return lines
 
@@ -138,7 +140,26 @@ def render_report(report: ApplyReport) -> str:
     lines.append(
         f"Apply: {report.count('applied')} applied, {report.count('failed')} failed, {report.count('skipped')} skipped."
     )
+    lines += verify_lines(report.checks)
     return "\n".join(lines)
+
+
+def verify_lines(checks: list[ScopeCheck]) -> list[str]:
+    """What reading back the scopes written to found: all verified, or what still differs in each."""
+    failed = [check for check in checks if not check.verified]
+    if not checks:
+        return []
+    if not failed:
+        text = f"Verified: the live rules of the {len(checks)} scope(s) written to match the manifests."
+        return [click.style(text, fg="green")]
+    text = (
+        f"✗ Verify: {len(failed)} of the {len(checks)} scope(s) written to still differ from the manifests "
+        "(an API that did not keep a write, or another writer at the same time); the next apply converges:"
+    )
+    lines = [click.style(text, fg="red")]
+    for check in failed:
+        lines += [f"  {check.target} · {check.label}: {difference}" for difference in check.differences]
+    return lines
 
 
 def report_json(report: ApplyReport) -> dict[str, Any]:
@@ -147,4 +168,6 @@ def report_json(report: ApplyReport) -> dict[str, Any]:
         "failed": report.count("failed"),
         "skipped": report.count("skipped"),
         "outcomes": [o.to_json() for o in report.outcomes],
+        "verified": all(check.verified for check in report.checks),
+        "checks": [check.to_json() for check in report.checks],
     }

@@ -12,7 +12,7 @@ from reconciler.engine.guards import blocking
 from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.plan import Action, Plan, Refusal
 from reconciler.engine.saved import ReviewedPlan
-from reconciler.runner.flows import make_reviewed_plan, run_apply
+from reconciler.runner.flows import apply_and_verify, make_reviewed_plan
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import Workspace
 
@@ -89,7 +89,7 @@ async def run_sync(
             on_planned(report)
         if repair and plan.has_changes and not report.refused:
             if confirm():
-                report.repair = await run_apply(plan, sessions)
+                report.repair = await apply_and_verify(workspace, sessions, plan, prune=prune)
             else:
                 report.cancelled = True
     return report

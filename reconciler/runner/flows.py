@@ -16,6 +16,7 @@ from reconciler.engine.planner import plan_scope_or_error
 from reconciler.engine.read import fetch_live
 from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan
 from reconciler.engine.shard import Shard
+from reconciler.engine.verify import verify_plan, written_scopes
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.runner.policing import gate_plan
 from reconciler.runner.sessions import Sessions
@@ -64,6 +65,23 @@ async def read_and_plan(
 
 async def run_apply(plan: Plan, sessions: Sessions, on_outcome: ProgressHook | None = None) -> ApplyReport:
     return await apply_plan(plan, sessions.providers, on_outcome)
+
+
+async def apply_and_verify(
+    workspace: Workspace,
+    sessions: Sessions,
+    plan: Plan,
+    *,
+    prune: bool | None = None,
+    on_outcome: ProgressHook | None = None,
+) -> ApplyReport:
+    """Apply the plan, then read again every scope it wrote to (one list per scope) and record in the
+    report what still differs from the manifests: a write the API did not keep, another writer's."""
+    report = await run_apply(plan, sessions, on_outcome)
+    live = await fetch_live(sessions.providers, written_scopes(report))
+    providers = {t.name: t.provider_class for t in workspace.targets}
+    report.checks = verify_plan(plan, report, workspace.desired.scopes, live, providers, workspace.prune_for(prune))
+    return report
 
 
 def manifest_digests(workspace: Workspace) -> dict[str, str]:

@@ -12,10 +12,11 @@ Choices a client author should know (each kept in one named place in its module)
 - OneLogin: a list without `enabled` answers enabled rules only; an action's `value` is always
   answered as a list (absent: `[]`); rule ids are unique per tenant; the token endpoint is not
   counted as a write and is not rate-limited; without `faults.rate_limit` the budget is large.
-- Faults: "drop" happens after the request was handled (a valid write took effect).
+- Faults: "drop" happens after the request was handled (a valid write took effect); "lost_write"
+  (only when asked for) answers a write as usual and stores nothing.
 """
 
-from reconciler.sandbox.common import FAULT_KINDS, FaultConfig, RequestStats, SandboxError
+from reconciler.sandbox.common import FAULT_KINDS, KNOWN_FAULT_KINDS, FaultConfig, RequestStats, SandboxError
 from reconciler.sandbox.onelogin_tenant import App, OneLoginTenant
 from reconciler.sandbox.primo import PrimoTenant
 from reconciler.sandbox.server import SandboxServer
@@ -24,6 +25,7 @@ from reconciler.sandbox.vizivault import ViziVaultTenant
 
 __all__ = [
     "FAULT_KINDS",
+    "KNOWN_FAULT_KINDS",
     "App",
     "FaultConfig",
     "OneLoginTenant",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.sandbox.common import FAULT_KINDS, FaultConfig
+from reconciler.sandbox.common import FAULT_KINDS, KNOWN_FAULT_KINDS, FaultConfig
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.state import PROVIDERS
 
@@ -67,7 +67,10 @@ def _credentials(tenant: object) -> str:
     "--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Share of requests that fail."
 )
 @click.option(
-    "--fault-kinds", default=",".join(FAULT_KINDS), show_default=True, help="Comma-separated kinds to inject."
+    "--fault-kinds",
+    default=",".join(FAULT_KINDS),
+    show_default=True,
+    help=f"Comma-separated kinds to inject, of {', '.join(KNOWN_FAULT_KINDS)}.",
 )
 @click.option("--faults-on-writes-only", "writes_only", is_flag=True, help="Inject faults into writes only.")
 @click.option("--seed", type=int, help="Seed for repeatable fault injection.")

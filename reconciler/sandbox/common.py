@@ -10,7 +10,12 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+# Faults injected by default: transient failures a client must retry or reconcile.
 FAULT_KINDS = ("500", "429", "drop", "502_after_write")
+# Also known, only when asked for: a write answered with success that the API did not store (a buggy or
+# eventually consistent API, or a concurrent writer undoing it), which only reading back can catch.
+KNOWN_FAULT_KINDS = (*FAULT_KINDS, "lost_write")
+WRITE_ONLY_FAULTS = ("502_after_write", "lost_write")
 
 
 class SandboxError(Exception):
@@ -85,9 +90,9 @@ def _kinds(value: Any) -> tuple[str, ...]:
         value = [k for k in value.split(",") if k]
     if not isinstance(value, list | tuple) or not all(isinstance(k, str) for k in value):
         raise ValueError(f"expected a list of fault kinds, got {value!r}")
-    unknown = sorted(set(value) - set(FAULT_KINDS))
+    unknown = sorted(set(value) - set(KNOWN_FAULT_KINDS))
     if unknown:
-        raise ValueError(f"unknown fault kinds: {', '.join(unknown)} (known: {', '.join(FAULT_KINDS)})")
+        raise ValueError(f"unknown fault kinds: {', '.join(unknown)} (known: {', '.join(KNOWN_FAULT_KINDS)})")
     return tuple(value)
 
 
@@ -143,7 +148,7 @@ class FaultConfig:
         with self._lock:
             if self.fault_rate <= 0 or (self.writes_only and not is_write) or self._rng.random() >= self.fault_rate:
                 return None
-            kinds = [k for k in self.fault_kinds if is_write or k != "502_after_write"]
+            kinds = [k for k in self.fault_kinds if is_write or k not in WRITE_ONLY_FAULTS]
             return self._rng.choice(kinds) if kinds else None
 
     def update(self, values: dict[str, Any]) -> None:

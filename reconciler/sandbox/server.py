@@ -207,7 +207,10 @@ class SandboxServer:
                     )
                 if endpoint.needs_auth:
                     module.authenticate(request, tenant)
-                response = await endpoint.handler(request, tenant)
+                if fault == "lost_write":
+                    response = await self._lost_write(endpoint, request, tenant)
+                else:
+                    response = await endpoint.handler(request, tenant)
             except SandboxError as error:
                 response = render(error)
             else:
@@ -219,6 +222,16 @@ class SandboxServer:
             return response
 
         return handle
+
+    async def _lost_write(self, endpoint: Endpoint, request: Request, tenant: Any) -> Response:
+        """Handle the write and answer as usual, then forget it: the tenant is put back as it was."""
+        await request.body()  # read first, so nothing else runs between the snapshot and the restore
+        with self.state.lock:
+            before = tenant.to_json()
+            try:
+                return await endpoint.handler(request, tenant)
+            finally:
+                tenant.load_json(before)
 
     async def _unrouted(self, request: Request, exc: Exception) -> Response:
         """Unknown paths and methods answer in the provider's error shape, like the vendor would."""
