@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ class Shape:
     vault_rules: int = 2000
     change_share: float = 0.10
     seed: int = 7
+
+    @property
+    def rules(self) -> int:
+        return self.apps * self.rules_per_app + self.vault_rules + len(PRIMO_TYPES)
 
 
 @dataclass
@@ -177,6 +182,16 @@ def write_project(root: Path, shape: Shape) -> None:
     estate = live_estate(shape)
     (root / "state.json").write_text(json.dumps(seed_state(estate).to_json()), encoding="utf-8")
     write_manifests(manifests(estate), root / "rules")
+
+
+def write_empty_state(root: Path, manifests_of: Path, shape: Shape) -> None:
+    """A project whose tenants hold no rule yet (the OneLogin apps exist), with the manifests of
+    `manifests_of`: what an apply from empty starts from."""
+    apps = {FIRST_APP_ID + a: [] for a in range(shape.apps)}
+    root.mkdir(parents=True, exist_ok=True)
+    empty = seed_state(Estate(primo=[], vault=[], apps=apps))
+    (root / "state.json").write_text(json.dumps(empty.to_json()), encoding="utf-8")
+    shutil.copytree(manifests_of / "rules", root / "rules")
 
 
 def write_changes(root: Path, shape: Shape) -> dict[str, int]:
