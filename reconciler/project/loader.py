@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,7 @@ def _load_file(path: Path, config: Config, selected: set[str], state: DesiredSta
     target_names = _file_targets(raw, config, file, problems)
     if not target_names:
         return
-    manifest = Manifest(raw, file, target_names, config.targets[target_names[0]].provider_class)
+    manifest = Manifest(raw, file, target_names, config.targets[target_names[0]].provider_class, path)
     found: list[Problem] = []
     for data, targets in _variants(manifest, config, selected, found):
         _load_variant(manifest, data, [t for t in targets if t in selected], state, found)
@@ -109,6 +109,7 @@ class Manifest:
     file: str
     targets: list[str]
     provider: type[Provider]
+    path: Path
 
     def problem(self, path: Sequence[str | int], message: str) -> Problem:
         return Problem(node_location(self.raw, path, self.file, at_value=True), format_field_path(path), message)
@@ -175,8 +176,8 @@ def _load_variant(
         if rule is None:
             continue
         body, protect, applies_to = rule
-        locate = partial(_locate_field, raw, base, file)
         location = node_location(raw, base, file)
+        locate = partial(_locate_in_file, manifest.path, tuple(base), file, location)
         for target_name in targets:
             if applies_to(target_name):
                 ref = ScopeRef(target_name, scope)
@@ -248,6 +249,29 @@ def _target_filter(
 
 def _locate_field(root: Any, base: list[str | int], file: str, path: Sequence[str | int]) -> Location:
     return node_location(root, [*base, *path], file, at_value=True)
+
+
+def _locate_in_file(
+    path: Path, base: tuple[str | int, ...], file: str, fallback: Location, field: Sequence[str | int]
+) -> Location:
+    """Where a field of a loaded rule is, for checks made after loading (against a live app's catalog).
+
+    The file is parsed again when asked rather than its YAML tree kept for the whole run: trees with
+    every node's position were half the memory of a large plan. Falls back to the rule's own line
+    if the file can no longer be read.
+    """
+    try:
+        stat = path.stat()
+        root = _positioned_tree(path, file, stat.st_mtime_ns, stat.st_size)
+    except (OSError, InputError):
+        return fallback
+    return node_location(root, [*base, *field], file, at_value=True)
+
+
+@lru_cache(maxsize=8)
+def _positioned_tree(path: Path, file: str, mtime_ns: int, size: int) -> Any:
+    """One file's YAML with positions, cached while the file is unchanged (checks come rule by rule)."""
+    return load_yaml(path, file)
 
 
 def _check_identities(state: DesiredState, config: Config, problems: list[Problem]) -> None:

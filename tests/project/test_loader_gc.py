@@ -39,3 +39,19 @@ def test_the_outermost_pause_restores_the_collector() -> None:
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_the_desired_state_keeps_no_yaml_tree_yet_locates_fields(tmp_path: Path) -> None:
+    """Trees with every node's position were half a large plan's memory: a loaded rule keeps none, and a
+    field is found again in its file when a check made after loading asks for it."""
+    from reconciler.project.yamlsource import YamlMap
+
+    config = load_config(_project(tmp_path))
+    desired = load_desired(config, config.select(()))
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, YamlMap) and "target" in o]  # manifests' roots
+    rule = next(r for s in desired.scopes.values() for r in s.rules if r.identity == "Rule 01 of app 700002")
+    where = rule.field_location(("conditions", 1, "value"))
+    lines = (tmp_path / where.file).read_text(encoding="utf-8").splitlines()
+    assert where.line is not None and where.column is not None
+    assert lines[where.line - 1][where.column - 1 :].startswith(rule.body["conditions"][1]["value"])
