@@ -2,7 +2,8 @@
 
 It starts the sandbox in-process, points the project's targets at it, seeds live rules that have
 drifted from `rules/` (changed fields, a missing rule, rules out of order, rules no manifest
-mentions), then runs validate, the rule tests, plan, apply and plan again through the real commands.
+mentions), then runs validate, the rule tests, plan, apply, plan again and the rule tests against the
+live rules, through the real commands.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def prepare_sandbox(config: Config, server: SandboxServer, workdir: Path) -> Pat
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=CONFIG_FILE, show_default=True)
 @click.pass_context
 def demo_command(ctx: click.Context, config_path: Path) -> None:
-    """Run validate, test, plan, apply and plan against the built-in sandbox, with drift seeded."""
+    """Run validate, test, plan, apply, plan and test --live against the built-in sandbox, with drift seeded."""
     from reconciler.sandbox import SandboxServer  # the web stack loads only when the demo runs
 
     group = ctx.find_root().command  # the `reconciler` group, found without importing the cli
@@ -68,6 +69,7 @@ def demo_command(ctx: click.Context, config_path: Path) -> None:
             ["plan", "--detailed-exitcode"],
             ["apply", "--auto-approve"],
             ["plan", "--detailed-exitcode"],
+            ["test", "--live"],
         ]
         for args in steps:
             click.secho(f"$ reconciler {' '.join(args)}", fg="cyan", bold=True)

@@ -23,9 +23,12 @@ def test_demo_converges(monkeypatch: object) -> None:
         "plan --detailed-exitcode",
         "apply --auto-approve",
         "plan --detailed-exitcode",
+        "test --live",
     ]
-    rule_tests, first_plan, apply, last_plan = steps[1], steps[2], steps[3], steps[4]
+    rule_tests, first_plan, apply, last_plan, live_tests = steps[1:]
     assert "Rule tests against the manifests: 12 passed, 0 failed." in rule_tests
+    assert "~ SSN read from FR: alerts +WARNING: An SSN was read, -INFO: An SSN was read" in first_plan
+    assert "Rule tests against the live rules: 12 passed, 0 failed." in live_tests
     assert "+ create" in first_plan and "~ update" in first_plan and "↕ reorder" in first_plan
     assert "(exit code 2)" in first_plan
     assert "0 failed, 0 skipped" in apply

@@ -29,10 +29,10 @@ LIVE_RULES = [
     },
 ]
 # The manifest changes `first`'s condition to role 340475 and leaves `sales` unmanaged (it stays live).
-TESTS = """\
-target: onelogin-test
-app: 7
-cases:
+APP_CASES = "target: onelogin-test\napp: 7\ncases:\n"  # the header of a test file of app 7
+TESTS = (
+    APP_CASES
+    + """\
   - name: alice
     input: {has_role: ["340475"]}
   - name: bob
@@ -40,6 +40,7 @@ cases:
   - name: carol
     input: {department: Legal}
 """
+)
 
 
 def seed(project: Project) -> None:
@@ -91,7 +92,7 @@ def test_a_saved_plan_keeps_its_impact_and_show_renders_it(project: Project) -> 
 
 def test_no_impact_section_without_a_behaviour_change(project: Project) -> None:
     seed(project)
-    project.write("tests/rules/app.yaml", "target: onelogin-test\napp: 7\ncases:\n  - {name: carol, input: {}}\n")
+    project.write("tests/rules/app.yaml", APP_CASES + "  - {name: carol, input: {}}\n")
     result = project.run("plan")
     assert "Impact on rule tests" not in result.output
     assert project.plan_json()["impact"] == []
