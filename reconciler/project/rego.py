@@ -24,6 +24,7 @@ from reconciler.errors import InputError, Location, Problem
 from reconciler.project.regosource import RegoSource
 
 ERROR_ENTRY = re.compile(r"\(error \d+:(?P<file>[^|]*)\|(?P<offset>\d+)\|\d+\s*\(errormsg (?P<size>\d+):")
+ERROR_MESSAGE = re.compile(r"\(errormsg (\d+):([^\n)]*)")
 RUNTIME_HINT = (
     "the Rego engine stopped evaluating this rule (a built-in given a value of the wrong type, a division "
     "by zero, or a complete rule with conflicting values)"
@@ -163,8 +164,9 @@ def _query(interpreter: regopy.Interpreter, query: str, sources: Sequence[RegoSo
     if not ok:
         raise InputError([Problem(where, "", f"{query}: {RUNTIME_HINT}")])
     if text.startswith("(error"):
+        messages = [m.group(2) for m in ERROR_MESSAGE.finditer(text)] or [text.splitlines()[0]]
         problems = engine_problems(text, sources)
-        raise InputError(problems or [Problem(where, "", f"{query}: Rego: {text.splitlines()[0]}")])
+        raise InputError(problems or [Problem(where, "", f"{query}: Rego: {'; '.join(messages)}")])
     if text == "undefined":
         return None
     try:

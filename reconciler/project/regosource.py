@@ -122,7 +122,7 @@ def _annotations(source: RegoSource) -> tuple[dict[str, Any], dict[int, dict[str
         while index < len(lines) and lines[index].lstrip().startswith("#"):
             body.append(lines[index].lstrip()[1:].removeprefix(" "))
             index += 1
-        notes = _parse_yaml(source, start + 2, "\n".join(body))
+        notes = _parse_yaml(source, start + 2, body)
         following = lines[index] if index < len(lines) else ""
         if notes.get("scope") in ("package", "subpackages") or following.startswith("package "):
             package_notes.update(notes)
@@ -131,12 +131,14 @@ def _annotations(source: RegoSource) -> tuple[dict[str, Any], dict[int, dict[str
     return package_notes, by_rule
 
 
-def _parse_yaml(source: RegoSource, first_line: int, text: str) -> dict[str, Any]:
+def _parse_yaml(source: RegoSource, first_line: int, body: list[str]) -> dict[str, Any]:
+    text = "\n".join(body)
     try:
         notes = YAML(typ="safe").load(text) if text.strip() else {}
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = first_line + (mark.line if mark is not None else 0)
+        # A mark past the block's end (an unclosed bracket) is shown at its last line.
+        line = first_line + min(mark.line if mark is not None else 0, max(len(body) - 1, 0))
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise InputError(
             [Problem(Location(source.shown_as, line), "METADATA", f"annotation is not YAML: {problem}")]
