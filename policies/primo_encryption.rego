@@ -9,9 +9,7 @@ package reconciler.primo
 
 import rego.v1
 
-deny contains finding if {
-	some finding in encryption_alerts_off(input)
-}
+deny := encryption_alerts_off(input)
 
 encryption_alerts_off(doc) := array.concat(weakened(doc), disabled(doc))
 

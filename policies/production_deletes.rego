@@ -9,9 +9,7 @@ package reconciler.production
 
 import rego.v1
 
-deny contains finding if {
-	some finding in unlabelled_deletes(input)
-}
+deny := unlabelled_deletes(input)
 
 production(target) if endswith(target, "-prod")
 

@@ -11,37 +11,54 @@ import rego.v1
 
 high_levels := {"WARNING", "DANGER"}
 
-deny contains finding if {
-	some rule in ssn_alerts_below(input, high_levels)
+deny := [finding |
+	some rule in alerts_below(ssn_alerts, high_levels)
 	finding := {
 		"msg": sprintf(`ViziVault rule "%s" alerts on SSN at %s; it must alert at WARNING or DANGER`, [rule.identity, rule.rule.action.alertLevel]),
 		"address": rule.address,
 	}
-}
+]
 
-warn contains finding if {
-	some rule in ssn_alerts_below(input, {"DANGER"})
+warn := [finding |
+	some rule in alerts_below(ssn_alerts, {"DANGER"})
 	finding := {
 		"msg": sprintf(`ViziVault rule "%s" alerts on SSN at %s; DANGER is recommended`, [rule.identity, rule.rule.action.alertLevel]),
 		"address": rule.address,
 	}
-}
+]
 
-# The ViziVault alert rules on SSN whose level is not one of `levels`.
-ssn_alerts_below(doc, levels) := [rule |
+# The ViziVault alert rules on SSN, found once for deny and warn.
+ssn_alerts := ssn_alerts_in(input)
+
+ssn_alerts_in(doc) := [rule |
 	some rule in doc.desired
 	rule.provider == "vizivault"
 	rule.rule.action.type == "alert"
 	names_ssn(rule.rule.constraint)
+]
+
+alerts_below(alerts, levels) := [rule |
+	some rule in alerts
 	not rule.rule.action.alertLevel in levels
 ]
 
-# A constraint names SSN itself or in any nested all/any constraint.
+# A constraint names SSN itself, or in a nested all/any constraint (three levels deep: Rego has no
+# recursion, and walk() costs more than these lookups).
+names_ssn(constraint) if ssn_attribute(constraint)
+
 names_ssn(constraint) if {
-	some node in walk_constraints(constraint)
-	node.type == "attribute"
-	node.operator == "any"
-	"SSN" in node.attributes
+	some child in constraint.constraints
+	ssn_attribute(child)
 }
 
-walk_constraints(constraint) := [node | walk(constraint, [_, node]); is_object(node); node.type]
+names_ssn(constraint) if {
+	some child in constraint.constraints
+	some grandchild in child.constraints
+	ssn_attribute(grandchild)
+}
+
+ssn_attribute(constraint) if {
+	constraint.type == "attribute"
+	constraint.operator == "any"
+	"SSN" in constraint.attributes
+}

@@ -11,19 +11,19 @@ ssn_rule(level) := {"address": "vault-prod/tenant/ssn", "identity": "ssn", "prov
 }}
 
 test_info_level_is_denied if {
-	count(vizivault.ssn_alerts_below({"desired": [ssn_rule("INFO")]}, vizivault.high_levels)) == 1
+	count(vizivault.alerts_below(vizivault.ssn_alerts_in({"desired": [ssn_rule("INFO")]}), vizivault.high_levels)) == 1
 }
 
 test_warning_level_passes_deny_and_warns if {
-	count(vizivault.ssn_alerts_below({"desired": [ssn_rule("WARNING")]}, vizivault.high_levels)) == 0
-	count(vizivault.ssn_alerts_below({"desired": [ssn_rule("WARNING")]}, {"DANGER"})) == 1
+	count(vizivault.alerts_below(vizivault.ssn_alerts_in({"desired": [ssn_rule("WARNING")]}), vizivault.high_levels)) == 0
+	count(vizivault.alerts_below(vizivault.ssn_alerts_in({"desired": [ssn_rule("WARNING")]}), {"DANGER"})) == 1
 }
 
 test_danger_level_passes if {
-	count(vizivault.ssn_alerts_below({"desired": [ssn_rule("DANGER")]}, {"DANGER"})) == 0
+	count(vizivault.alerts_below(vizivault.ssn_alerts_in({"desired": [ssn_rule("DANGER")]}), {"DANGER"})) == 0
 }
 
 test_other_attributes_pass if {
 	rule := json.patch(ssn_rule("INFO"), [{"op": "replace", "path": "/rule/constraint/constraints/0/attributes", "value": ["EMAIL"]}])
-	count(vizivault.ssn_alerts_below({"desired": [rule]}, vizivault.high_levels)) == 0
+	count(vizivault.ssn_alerts_in({"desired": [rule]})) == 0
 }

@@ -78,7 +78,7 @@ def test_a_crafted_bad_plan_is_denied_and_never_applied(prod: Project) -> None:
     applied = prod.run("apply", "--prune", "--auto-approve", "--force")
     assert applied.exit_code == 1
     assert '✗ policy deny: OneLogin rule "IT gets admin" grants admin role 340476' in applied.output
-    assert "reconciler.onelogin.deny at policies/onelogin_admin_mfa.rego:21:1, owner identity-team" in applied.output
+    assert "reconciler.onelogin.deny at policies/onelogin_admin_mfa.rego:22:1, owner identity-team" in applied.output
     assert "--force does not override a policy" in applied.output
     assert "manual" in {r["key"] for r in prod.tenant("vault-prod").rules.values()}
 
