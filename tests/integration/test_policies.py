@@ -176,3 +176,14 @@ def test_a_rego_syntax_error_is_located(prod: Project) -> None:
     assert result.exit_code == 1
     assert "error: policies/broken.rego:3:22 Rego: this is unclosed" in result.output
     assert "Traceback" not in result.output
+
+
+def test_policy_test_without_tests_says_so_and_fails_only_when_required(project: Project) -> None:
+    result = policy_test(project)
+    assert result.exit_code == 0, result.output
+    assert "No policy test: no test_ rule in 'policies' (no .rego file)." in result.output
+    config = project.root / "reconciler.yaml"
+    config.write_text(config.read_text() + "policies:\n  required: true\n")
+    required = policy_test(project)
+    assert required.exit_code == 1
+    assert "error: no test_ rule in 'policies' (no .rego file) and policies.required is true" in required.output
