@@ -5,7 +5,7 @@ import rego.v1
 import data.reconciler.primo
 
 encryption(statuses) := {
-	"address": "primo-prod/tenant/MDM_CONTROL_ENCRYPTION", "identity": "MDM_CONTROL_ENCRYPTION",
+	"address": "primo-prod/primo/MDM_CONTROL_ENCRYPTION", "identity": "MDM_CONTROL_ENCRYPTION",
 	"provider": "primo", "target": "primo-prod", "rule": {"type": "MDM_CONTROL_ENCRYPTION", "nonCompliantStatus": statuses},
 }
 
@@ -19,7 +19,7 @@ test_with_not_encrypted_passes if {
 
 test_disabling_is_denied if {
 	plan := {"scopes": [{"provider": "primo", "target": "primo-prod", "changes": [
-		{"action": "delete", "identity": "MDM_CONTROL_ENCRYPTION", "address": "primo-prod/tenant/MDM_CONTROL_ENCRYPTION"},
+		{"action": "delete", "identity": "MDM_CONTROL_ENCRYPTION", "address": "primo-prod/primo/MDM_CONTROL_ENCRYPTION"},
 	]}]}
 	count(primo.encryption_alerts_off({"desired": [], "plan": plan})) == 1
 }

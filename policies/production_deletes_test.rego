@@ -5,14 +5,14 @@ import rego.v1
 import data.reconciler.production
 
 plan_deleting(target) := {"scopes": [{
-	"target": target, "scope": "tenant", "label": "tenant",
-	"changes": [{"action": "delete", "identity": "r", "address": concat("/", [target, "tenant", "r"])}],
+	"target": target, "scope": "vizivault", "label": "rules",
+	"changes": [{"action": "delete", "identity": "r", "address": concat("/", [target, "vizivault", "r"])}],
 }]}
 
 test_production_delete_without_label_is_denied if {
 	findings := production.unlabelled_deletes({"plan": plan_deleting("vault-prod"), "git": {"labels": []}})
 	count(findings) == 1
-	findings[0].address == "vault-prod/tenant/r"
+	findings[0].address == "vault-prod/vizivault/r"
 }
 
 test_production_delete_with_label_passes if {

@@ -4,7 +4,7 @@ import rego.v1
 
 import data.reconciler.vizivault
 
-ssn_rule(level) := {"address": "vault-prod/tenant/ssn", "identity": "ssn", "provider": "vizivault", "rule": {
+ssn_rule(level) := {"address": "vault-prod/vizivault/ssn", "identity": "ssn", "provider": "vizivault", "rule": {
 	"type": "activity",
 	"constraint": {"type": "all", "constraints": [{"type": "attribute", "operator": "any", "attributes": ["SSN"]}]},
 	"action": {"type": "alert", "alertLevel": level, "message": "m"},

@@ -33,7 +33,7 @@ class PolicyCheck:
 
     @property
     def level(self) -> str:
-        return "warn" if self.name == "warn" else "deny"
+        return "warn" if self.name.startswith("warn") else "deny"
 
 
 @dataclass
