@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
 import click
 
 from reconciler.cli import eventloop
+from reconciler.cli.interrupt import exit_status, until_interrupted
 from reconciler.cli.options import (
     EXIT_ERROR,
     EXIT_OK,
@@ -25,10 +27,11 @@ from reconciler.engine.guards import blocking
 from reconciler.engine.plan import Plan, json_text
 from reconciler.engine.saved import ReviewedPlan, read_plan_file
 from reconciler.errors import ReconcilerError
-from reconciler.render.text import render_plan, render_report, report_json
+from reconciler.render.text import render_interrupted, render_plan, render_report, report_json
 from reconciler.runner.flows import apply_and_verify, check_fresh, plan_workspace
+from reconciler.runner.lock import hold_target_locks
 from reconciler.runner.sessions import open_sessions
-from reconciler.runner.workspace import Workspace, open_workspace
+from reconciler.runner.workspace import Workspace, open_workspace, written_targets
 
 
 def _echo_json_outcome(result: Plan, report: ApplyReport | None) -> None:
@@ -63,9 +66,14 @@ async def _plan_and_apply(
         if not confirm_or_refuse(auto_approve):
             click.echo("Apply cancelled; nothing was changed.")
             return EXIT_ERROR
+        report = ApplyReport()  # filled as changes land, so an interrupted apply can say what it did
         with ProgressDisplay(wanted(as_json)) as progress:
             applied = progress.counter("Applying changes", sum(len(s.changes) for s in result.scopes))
-            report = await apply_and_verify(workspace, sessions, result, prune=prune, on_outcome=applied)
+            work = apply_and_verify(workspace, sessions, result, prune=prune, on_outcome=applied, report=report)
+            _, signum = await until_interrupted(work)
+        if signum is not None:
+            click.echo(render_interrupted(result, report, signal.Signals(signum).name), err=True)
+            return exit_status(signum)
         if as_json:
             _echo_json_outcome(result, report)
         else:
@@ -97,11 +105,15 @@ def apply(
     With PLAN_FILE (from `plan --out`), apply exactly that plan's changes, refusing if the manifests or
     the live rules changed since it was made.
     """
+    saved: ReviewedPlan | None = None
     if plan_file is None:
         workspace = open_workspace(config_path, targets)
-        sys.exit(eventloop.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force)))
-    if targets or prune is not None:
+    elif targets or prune is not None:
         raise ReconcilerError("a saved plan already fixes its targets and prune: give --target and --prune to plan")
-    saved = read_plan_file(plan_file)
-    workspace = plan_workspace(open_workspace(config_path, tuple(saved.targets)), saved)
-    sys.exit(eventloop.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force, saved)))
+    else:
+        saved = read_plan_file(plan_file)
+        workspace = plan_workspace(open_workspace(config_path, tuple(saved.targets)), saved)
+    with hold_target_locks(written_targets(workspace), "apply") as warnings:
+        for warning in warnings:
+            click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
+        sys.exit(eventloop.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force, saved)))

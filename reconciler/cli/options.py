@@ -22,6 +22,7 @@ from reconciler.runner.workspace import Workspace
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def reports_errors(func: F) -> F:
@@ -39,6 +40,9 @@ def reports_errors(func: F) -> F:
         except ReconcilerError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:  # before any write (an apply's writes handle their own interrupt)
+            click.echo("Interrupted; nothing was changed in any tenant.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]
 

@@ -36,7 +36,8 @@ from reconciler.errors import ReconcilerError
 from reconciler.render.markdown import fenced, markdown_on_stdout, render_markdown
 from reconciler.render.text import render_plan, render_report, report_json, value_text
 from reconciler.runner.drift import Drifted, DriftReport, run_sync
-from reconciler.runner.workspace import open_workspace, shard_workspace
+from reconciler.runner.lock import hold_target_locks
+from reconciler.runner.workspace import open_workspace, shard_workspace, written_targets
 
 EXIT_DRIFT = 2  # drift found and left
 
@@ -143,8 +144,11 @@ def sync(
     output = SyncOutput(as_json, markdown_out)
     confirm = partial(confirm_or_refuse, auto_approve)  # asked only when there is drift to repair
     shown = partial(print_drift, output=output, forced=force and repair)
-    report = eventloop.run(
-        run_sync(workspace, prune=prune, repair=repair, force=force, confirm=confirm, on_planned=shown)
-    )
+    with hold_target_locks(written_targets(workspace) if repair else [], "sync --repair") as warnings:
+        for warning in warnings:
+            click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
+        report = eventloop.run(
+            run_sync(workspace, prune=prune, repair=repair, force=force, confirm=confirm, on_planned=shown)
+        )
     print_outcome(report, output)
     sys.exit(exit_code(report))

@@ -133,10 +133,17 @@ async def apply_scope(
 
 
 async def apply_plan(
-    plan: Plan, providers: Mapping[str, Provider], on_outcome: ProgressHook | None = None
+    plan: Plan,
+    providers: Mapping[str, Provider],
+    on_outcome: ProgressHook | None = None,
+    report: ApplyReport | None = None,
 ) -> ApplyReport:
-    """Each scope's changes through its target's provider (`providers` by target name)."""
-    report = ApplyReport()
+    """Each scope's changes through its target's provider (`providers` by target name).
+
+    Outcomes are added to `report` as they happen, so a caller that cancels the apply (Ctrl-C) still
+    knows what was applied.
+    """
+    report = ApplyReport() if report is None else report
     await asyncio.gather(
         *(
             apply_scope(providers[scope.target], scope, report, on_outcome)

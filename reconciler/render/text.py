@@ -124,10 +124,15 @@ def refusal_lines(plan: Plan, *, forced: bool = False) -> list[str]:
     return lines
 
 
+def change_name(change: Change, delete_verb: str) -> str:
+    """A change as a report names it: `create "R1"`, `disable "MDM_ONLINE"`, `reorder`."""
+    action = action_word(change.action, delete_verb)
+    return "reorder" if action == "reorder" else f"{action} {value_text(change.identity)}"
+
+
 def outcome_line(outcome: Outcome) -> str:
     mark, color = {"applied": ("✓", "green"), "failed": ("✗", "red"), "skipped": ("·", "yellow")}[outcome.status]
-    action = action_word(outcome.change.action, outcome.delete_verb)
-    what = "reorder" if action == "reorder" else f"{action} {value_text(outcome.change.identity)}"
+    what = change_name(outcome.change, outcome.delete_verb)
     text = f"{mark} {outcome.status} {what} in {outcome.target} · {outcome.label}"
     if outcome.message:
         text += f": {outcome.message}"
@@ -171,3 +176,23 @@ def report_json(report: ApplyReport) -> dict[str, Any]:
         "verified": all(check.verified for check in report.checks),
         "checks": [check.to_json() for check in report.checks],
     }
+
+
+def render_interrupted(plan: Plan, report: ApplyReport, signal_name: str) -> str:
+    """What an interrupted apply did: each change applied or failed, and each one it did not make."""
+    done = {id(o.change) for o in report.outcomes}
+    missing = [(scope, c) for scope in plan.scopes if not scope.error for c in scope.changes if id(c) not in done]
+    lines = [
+        click.style(
+            f"Interrupted by {signal_name} during the apply: {report.count('applied')} applied, "
+            f"{report.count('failed')} failed, {len(missing)} not applied. A change being written when the "
+            "signal came may have reached the API or not: the next plan shows it, and the next apply converges.",
+            fg="red",
+            bold=True,
+        )
+    ]
+    lines += [outcome_line(o) for o in report.outcomes]
+    for scope, change in missing:
+        what = change_name(change, scope.delete_verb)
+        lines.append(click.style(f"· not applied {what} in {scope.target} · {scope.label}", fg="yellow"))
+    return "\n".join(lines)

@@ -63,8 +63,10 @@ async def read_and_plan(
     return gate_plan(workspace, plan), live
 
 
-async def run_apply(plan: Plan, sessions: Sessions, on_outcome: ProgressHook | None = None) -> ApplyReport:
-    return await apply_plan(plan, sessions.providers, on_outcome)
+async def run_apply(
+    plan: Plan, sessions: Sessions, on_outcome: ProgressHook | None = None, report: ApplyReport | None = None
+) -> ApplyReport:
+    return await apply_plan(plan, sessions.providers, on_outcome, report)
 
 
 async def apply_and_verify(
@@ -74,10 +76,12 @@ async def apply_and_verify(
     *,
     prune: bool | None = None,
     on_outcome: ProgressHook | None = None,
+    report: ApplyReport | None = None,
 ) -> ApplyReport:
     """Apply the plan, then read again every scope it wrote to (one list per scope) and record in the
-    report what still differs from the manifests: a write the API did not keep, another writer's."""
-    report = await run_apply(plan, sessions, on_outcome)
+    report what still differs from the manifests: a write the API did not keep, another writer's.
+    Outcomes go into `report` as they happen (see `apply_plan`)."""
+    report = await run_apply(plan, sessions, on_outcome, report)
     live = await fetch_live(sessions.providers, written_scopes(report))
     providers = {t.name: t.provider_class for t in workspace.targets}
     report.checks = verify_plan(plan, report, workspace.desired.scopes, live, providers, workspace.prune_for(prune))

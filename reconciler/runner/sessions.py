@@ -11,7 +11,7 @@ import httpx
 from reconciler.engine.provider import Provider
 from reconciler.http.client import ApiClient
 from reconciler.project.config import Target
-from reconciler.runner.workspace import Workspace
+from reconciler.runner.workspace import Workspace, written_targets
 
 
 class TargetSession:
@@ -60,5 +60,4 @@ class Sessions:
 
 
 def open_sessions(workspace: Workspace, transport: httpx.AsyncBaseTransport | None = None) -> Sessions:
-    with_manifests = {ref.target for ref in workspace.desired.scopes}
-    return Sessions([t for t in workspace.targets if t.name in with_manifests], transport)
+    return Sessions(written_targets(workspace), transport)

@@ -91,3 +91,9 @@ def shard_workspace(workspace: Workspace, shard: Shard | None) -> Workspace:
         name for name in workspace.desired.targets_without_manifests if shard.holds(name)
     ]
     return narrowed
+
+
+def written_targets(workspace: Workspace) -> list[Target]:
+    """The targets a run of this workspace reads and may write to: those with manifests."""
+    with_manifests = {ref.target for ref in workspace.desired.scopes}
+    return [target for target in workspace.targets if target.name in with_manifests]
