@@ -49,6 +49,10 @@ class InputError(ReconcilerError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class NameNotResolved(ReconcilerError):
+    """A name a manifest gives (an app, a value) that the tenant does not hold exactly once."""
+
+
 class ApiError(ReconcilerError):
     """A vendor API answered with an error, or could not be reached."""
 

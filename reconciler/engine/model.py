@@ -32,6 +32,8 @@ class DesiredRule:
     # Where a field of the rule is in its manifest, by its path in `body` (for checks after loading).
     locate: Callable[[Sequence[str | int]], Location] | None = field(default=None, compare=False, repr=False)
     manifest_path: tuple[str | int, ...] = ()  # the rule's own path in its manifest, e.g. ("rules", 3)
+    # Values the manifest gives by name, once resolved for this rule's target: {"field", "name", "id"}.
+    names: list[dict[str, str]] = field(default_factory=list, compare=False)
 
     def field_location(self, path: Sequence[str | int]) -> Location:
         return self.locate(path) if self.locate else self.location
@@ -61,6 +63,8 @@ class DesiredScope:
     ref: ScopeRef
     rules: list[DesiredRule] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Where each manifest names this scope (its header's place and field), for problems with the scope itself.
+    origins: list[tuple[Location, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -71,6 +75,8 @@ class DesiredState:
     targets_without_manifests: list[str] = field(default_factory=list)
     # The digest of every manifest read, by the name files are shown with (`DesiredScope.files`).
     digests: dict[str, str] = field(default_factory=dict)
+    # Once the names manifests give are resolved in their tenants: "what, where" -> the id it resolved to.
+    names: dict[str, str] | None = None
 
     def scope(self, ref: ScopeRef) -> DesiredScope:
         if ref not in self.scopes:

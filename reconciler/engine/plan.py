@@ -60,10 +60,12 @@ class Change:
     sequence: list[dict[str, Any]] | None = None
     # Delete only: the live rule is an extra copy of a managed rule (the copy the manifest describes stays).
     duplicate: bool = False
+    # Values the manifest gives by name, with the ids they resolved to: {"field", "name", "id"}.
+    names: list[dict[str, str]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action, "identity": self.identity}
-        for name in ("before", "after", "body", "ref", "source", "order_before", "order_after", "sequence"):
+        for name in ("before", "after", "body", "ref", "source", "order_before", "order_after", "sequence", "names"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value

@@ -62,10 +62,17 @@ def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope,
         after = provider.normalize(rule.body)
         current = by_identity.get(rule.identity)
         source = str(rule.location)
+        names = rule.names or None  # values given by name, shown with their ids
         if current is None:
             scope_plan.changes.append(
                 Change(
-                    Action.CREATE, rule.identity, field_changes({}, after), after=after, body=rule.body, source=source
+                    Action.CREATE,
+                    rule.identity,
+                    field_changes({}, after),
+                    after=after,
+                    body=rule.body,
+                    source=source,
+                    names=names,
                 )
             )
             continue
@@ -82,6 +89,7 @@ def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope,
                     body=rule.body,
                     ref=current.ref,
                     source=source,
+                    names=names,
                 )
             )
     extra_ids = {id(rule) for rule in extras}

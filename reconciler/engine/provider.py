@@ -122,6 +122,16 @@ class Provider(ABC):
     async def delete(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
         """Delete (or, where the API has no delete, disable) a live rule."""
 
+    async def resolve_scope(self, scope: str) -> str:
+        """The scope a manifest's scope key stands for in this tenant (a name looked up: its id).
+        Raises NameNotResolved when the tenant does not hold the name exactly once."""
+        return scope
+
+    async def resolve_rules(self, scope: str, rules: list[DesiredRule]) -> list[Problem]:
+        """Replace names in the rules' bodies by this tenant's ids (recording them in `rule.names`);
+        a problem for every name that does not resolve. Read-only; nothing by default."""
+        return []
+
     async def remote_problems(self, scope: str, rules: list[DesiredRule]) -> list[Problem]:
         """Checks against what the live tenant accepts (`validate --remote`); read-only. None by default."""
         return []

@@ -11,7 +11,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-from reconciler.engine.model import DesiredRule, DesiredState, ScopeRef, format_field_path
+from reconciler.engine.model import DesiredRule, DesiredScope, DesiredState, ScopeRef, format_field_path
 from reconciler.engine.provider import Provider
 from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.project import variables
@@ -165,8 +165,11 @@ def _load_variant(
     if scope_header is None:
         return
     scope = provider.scope_of(scope_header)
+    origin = (node_location(raw, list(header)[:1], file, at_value=True), next(iter(header), ""))
     for target_name in targets:
-        state.scope(ScopeRef(target_name, scope)).files.append(file)
+        desired_scope = state.scope(ScopeRef(target_name, scope))
+        desired_scope.files.append(file)
+        desired_scope.origins.append(origin)
     for index, rule_data in enumerate(data["rules"]):
         base: list[str | int] = ["rules", index]
         if not isinstance(rule_data, dict):
@@ -276,14 +279,19 @@ def _positioned_tree(path: Path, file: str, mtime_ns: int, size: int) -> Any:
 
 def _check_identities(state: DesiredState, config: Config, problems: list[Problem]) -> None:
     for scope in state.scopes.values():
-        seen: dict[str, DesiredRule] = {}
-        for rule in scope.rules:
-            first = seen.setdefault(rule.identity, rule)
-            if first is not rule:
-                message = f"duplicate rule {rule.identity!r} in {scope.ref}: already defined at {first.location}"
-                problems.append(rule.problem((), message))
-        provider = config.targets[scope.ref.target].provider_class
-        problems.extend(provider.check_scope(scope.rules))
+        problems.extend(scope_problems(scope, config.targets[scope.ref.target].provider_class))
+
+
+def scope_problems(scope: DesiredScope, provider: type[Provider]) -> list[Problem]:
+    """Rules of one scope that clash: the same identity twice, or what the provider checks across rules."""
+    problems = []
+    seen: dict[str, DesiredRule] = {}
+    for rule in scope.rules:
+        first = seen.setdefault(rule.identity, rule)
+        if first is not rule:
+            message = f"duplicate rule {rule.identity!r} in {scope.ref}: already defined at {first.location}"
+            problems.append(rule.problem((), message))
+    return problems + provider.check_scope(scope.rules)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import base64
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -24,12 +24,20 @@ from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError, Problem, suggest
 from reconciler.http.client import ApiClient, Authenticator
 from reconciler.http.retry import AmbiguousWriteError
+from reconciler.providers.onelogin_names import (
+    NAMED_APP_PREFIX,
+    ByName,
+    Catalogues,
+    IdOrName,
+    name_uses,
+    named_app,
+    resolve_values,
+    unresolved,
+)
 
 TOKEN_PATH = "/auth/oauth2/v2/token"
 TOKEN_REFRESH_MARGIN_S = 60.0  # refresh this long before expiry, so no request carries a dying token
 SCOPE_PREFIX = "app:"
-APPS_PAGE_SIZE = 100  # the documented maximum `limit` of list endpoints
-MAX_APP_PAGES = 1000  # a bound on paging, far above any tenant
 CREATE_ROUNDS = 3  # a create whose answer is lost is looked for, then sent again, at most this often
 
 
@@ -46,7 +54,7 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str = Field(min_length=1)
     operator: str = Field(min_length=1)
-    value: str  # the API refuses a condition without one ("Invalid condition value: None")
+    value: IdOrName  # the API refuses a condition without one ("Invalid condition value: None")
 
     _value_is_string = field_validator("value", mode="before")(classmethod(lambda cls, v: _as_string(v)))
 
@@ -54,7 +62,7 @@ class Condition(BaseModel):
 class Action(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: str = Field(min_length=1)
-    value: list[str] = Field(default_factory=list)
+    value: list[IdOrName] = Field(default_factory=list)
     expression: str | None = None
     macro: str | None = None
     scriplet: str | None = None
@@ -79,10 +87,10 @@ class OneLoginRule(BaseModel):
 
 
 class OneLoginScope(BaseModel):
-    """A OneLogin manifest names the app its rules belong to, by numeric id."""
+    """A OneLogin manifest names the app its rules belong to, by numeric id or `{name: ...}`."""
 
     model_config = ConfigDict(extra="forbid")
-    app: int = Field(gt=0)
+    app: Annotated[int, Field(gt=0)] | ByName
 
 
 class OneLoginToken:
@@ -179,6 +187,12 @@ def app_id(scope: str) -> int:
     return int(scope.removeprefix(SCOPE_PREFIX))
 
 
+def _refuse_unresolved(body: dict[str, Any], method: str, path: str) -> None:
+    # Resolution runs before any plan; this is the last line of defence that nothing named goes out.
+    if unresolved(body):
+        raise ApiError("a value is still given by name, not resolved to an id: nothing sent", method=method, path=path)
+
+
 class OneLoginProvider(Provider):
     name = "onelogin"
     rule_model = OneLoginRule
@@ -186,14 +200,21 @@ class OneLoginProvider(Provider):
     credential_names = ("client_id", "client_secret")
     ordered: ClassVar[bool] = True
 
+    def __init__(self, client: ApiClient, options: dict[str, Any]) -> None:
+        super().__init__(client, options)
+        self.catalogues = Catalogues(client)
+
     @classmethod
     def scope_of(cls, header: BaseModel) -> str:
         assert isinstance(header, OneLoginScope)
+        if isinstance(header.app, ByName):
+            return f"{NAMED_APP_PREFIX}{header.app.name}"
         return f"{SCOPE_PREFIX}{header.app}"
 
     @classmethod
     def scope_label(cls, scope: str) -> str:
-        return f"app {app_id(scope)}"
+        name = named_app(scope)
+        return f"app {name!r}" if name is not None else f"app {app_id(scope)}"
 
     @classmethod
     def evaluator(cls) -> type[Evaluator]:
@@ -242,23 +263,33 @@ class OneLoginProvider(Provider):
 
     @classmethod
     def scope_header(cls, scope: str) -> dict[str, Any]:
-        return {"app": app_id(scope)}
+        name = named_app(scope)
+        return {"app": {"name": name} if name is not None else app_id(scope)}
 
     @classmethod
     def authenticator(cls, credentials: dict[str, str], options: dict[str, Any]) -> Authenticator:
         return OneLoginToken(credentials["client_id"], credentials["client_secret"])
 
+    async def resolve_scope(self, scope: str) -> str:
+        name = named_app(scope)
+        return scope if name is None else f"{SCOPE_PREFIX}{await self.catalogues.app_id(name)}"
+
+    async def resolve_rules(self, scope: str, rules: list[DesiredRule]) -> list[Problem]:
+        if not any(True for _ in name_uses(rules)):
+            return []
+        return await resolve_values(self.catalogues, app_id(scope), self.scope_label(scope), rules)
+
     async def _catalog(self, path: str, names: set[str]) -> dict[str, list[dict[str, Any]]]:
-        """`{name: entries}` of `GET {path}/{name}/...` for each name, fetched concurrently."""
+        """`{name: entries}` of `GET {path}/{name}/...` for each name, fetched concurrently (and once a run)."""
         ordered = sorted(names)
-        answers = await asyncio.gather(*(self.client.get_json(path.format(quote(n, safe=""))) for n in ordered))
+        answers = await asyncio.gather(*(self.catalogues.get(path.format(quote(n, safe=""))) for n in ordered))
         return dict(zip(ordered, answers, strict=True))
 
     async def remote_problems(self, scope: str, rules: list[DesiredRule]) -> list[Problem]:
         """Sources, operators, actions and closed-list values each rule uses, against the app's own lists."""
         base = self._rules_path(scope)
         sources_list, actions_list = await asyncio.gather(
-            self.client.get_json(f"{base}/conditions"), self.client.get_json(f"{base}/actions")
+            self.catalogues.get(f"{base}/conditions"), self.catalogues.get(f"{base}/actions")
         )
         sources = {str(e["value"]) for e in sources_list}
         actions = {str(e["value"]) for e in actions_list}
@@ -274,17 +305,7 @@ class OneLoginProvider(Provider):
 
     async def list_scopes(self) -> dict[str, str]:
         """Every app of the tenant (paged `GET /api/2/apps`), by id."""
-        apps: dict[int, str] = {}
-        for page in range(1, MAX_APP_PAGES + 1):
-            response = await self.client.request("GET", "/api/2/apps", params={"limit": APPS_PAGE_SIZE, "page": page})
-            items = response.json()
-            for app in items:
-                apps[int(app["id"])] = str(app.get("name") or "")
-            total_pages = response.headers.get("Total-Pages")
-            last = int(total_pages) <= page if total_pages else len(items) < APPS_PAGE_SIZE
-            if last or not items:
-                break
-        return {f"{SCOPE_PREFIX}{app}": apps[app] for app in sorted(apps)}
+        return {f"{SCOPE_PREFIX}{app}": name for app, name in (await self.catalogues.apps()).items()}
 
     async def scope_title(self, scope: str) -> str:
         app = await self.client.get_json(f"/api/2/apps/{app_id(scope)}")
@@ -308,6 +329,7 @@ class OneLoginProvider(Provider):
 
     async def create(self, scope: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST is not idempotent: after an answer is lost, look for the rule before creating it again."""
+        _refuse_unresolved(body, "POST", self._rules_path(scope))
         lost: AmbiguousWriteError | None = None
         for _ in range(CREATE_ROUNDS):
             try:
@@ -346,6 +368,7 @@ class OneLoginProvider(Provider):
 
     async def update(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
         # PUT replaces the rule: sending its current position keeps it where it is.
+        _refuse_unresolved(body, "PUT", self._rules_path(scope))
         await self.client.request(
             "PUT", f"{self._rules_path(scope)}/{ref['id']}", json={**body, "position": ref.get("position")}
         )

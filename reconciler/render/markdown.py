@@ -20,7 +20,7 @@ from reconciler.engine.plan import Change, Plan, ScopePlan
 from reconciler.engine.policy import PolicyReport
 from reconciler.render.policy import policy_summary
 from reconciler.render.ruletests import impact_markdown
-from reconciler.render.text import DUPLICATE, SYMBOLS, action_word, summary_line, value_text
+from reconciler.render.text import DUPLICATE, SYMBOLS, action_word, names_text, summary_line, value_text
 
 # GitHub refuses comments over 65,536 characters; past this a plan is shown without its diffs.
 MAX_CHARS = 60_000
@@ -71,6 +71,8 @@ def change_block(change: Change, delete_verb: str, modified: str | None, with_di
         ]
     else:
         lines = diff_lines(change.fields)
+    if change.names:
+        lines.append(f"  by name: {names_text(change.names)}")
     if not with_diff:
         return [f"- {title}"]
     return ["<details>", f"<summary>{title}</summary>", "", fenced(lines), "", "</details>", ""]

@@ -49,7 +49,14 @@ def change_lines(change: Change, delete_verb: str = "delete") -> list[str]:
     where = click.style(f"  ({change.source})", dim=True) if change.source else ""
     lines = [f"  {head} {value_text(change.identity)}{DUPLICATE if change.duplicate else ''}{where}"]
     lines += [f"      {_field_line(f)}" for f in change.fields]
+    if change.names:
+        lines.append(click.style(f"      by name: {names_text(change.names)}", dim=True))
     return lines
+
+
+def names_text(names: list[dict[str, str]]) -> str:
+    """Values a manifest gives by name, with their ids: `set_role: Administrators (340476)`."""
+    return "; ".join(f"{n['field']}: {n['name']} ({n['id']})" for n in names)
 
 
 def scope_heading(scope: ScopePlan) -> str:

@@ -19,6 +19,7 @@ from reconciler.engine.shard import Shard
 from reconciler.engine.verify import verify_plan, written_scopes
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.runner.policing import gate_plan
+from reconciler.runner.resolve import resolve_names
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import Workspace, shard_workspace
 
@@ -41,7 +42,8 @@ async def read_and_plan(
     prune: bool | None = None,
     on_fetched: Callable[[ScopeRef], None] | None = None,
 ) -> tuple[Plan, dict[ScopeRef, LiveScope | ApiError]]:
-    """The plan of every desired scope, and the live state it was made from."""
+    """The plan of every desired scope, and the live state it was made from (names resolved first)."""
+    await resolve_names(workspace.desired, sessions)
     providers = {t.name: t.provider_class for t in workspace.targets}
     prune_by_target = workspace.prune_for(prune)
     planned: dict[ScopeRef, ScopePlan] = {}

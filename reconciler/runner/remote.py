@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 
 from reconciler.errors import InputError, Problem
+from reconciler.runner.resolve import resolve_names
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import Workspace
 
 
 async def check_remote(workspace: Workspace) -> int:
     """Raise InputError with every problem a tenant's own catalogs reveal; returns the scopes checked."""
-    scopes = list(workspace.desired.scopes.values())
     async with open_sessions(workspace) as sessions:
+        await resolve_names(workspace.desired, sessions)
+        scopes = list(workspace.desired.scopes.values())
         found = await asyncio.gather(
             *(sessions.provider(s.ref.target).remote_problems(s.ref.scope, s.rules) for s in scopes)
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.sandbox.common import FAULT_KINDS, KNOWN_FAULT_KINDS, FaultConfig
+from reconciler.sandbox.onelogin_catalog import FIRST_ROLE_ID, roles
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.state import PROVIDERS
 
@@ -114,8 +115,13 @@ def sandbox_command(
     app_specs = [_app_spec(a) for a in apps]
     if not specs and not server.state.tenants():
         specs = [(provider, "demo") for provider in PROVIDERS]
+    onelogin_tenants = 0
     for provider, name in specs:
-        server.state.tenant(provider, name)
+        tenant = server.state.tenant(provider, name)
+        if provider == "onelogin" and not tenant.apps:
+            # Like real accounts, each OneLogin tenant gives the same role names ids of its own.
+            tenant.first_role_id = FIRST_ROLE_ID + 1000 * onelogin_tenants
+            onelogin_tenants += 1
     for tenant in server.state.tenants():
         for app_id, app_name in app_specs if tenant.provider == "onelogin" else []:
             tenant.add_app(app_id, app_name)
@@ -130,6 +136,8 @@ def sandbox_command(
         if tenant.provider == "onelogin":
             apps_line = ", ".join(f"{app.id} {app.name!r}" for app in tenant.apps.values()) or "none (see --app)"
             click.echo(f"            apps: {apps_line}")
+            role_ids = ", ".join(f"{role['name']} {role['value']}" for role in roles(tenant.first_role_id))
+            click.echo(f"            roles: {role_ids}")
     click.echo("Admin: GET /_sandbox/stats, POST /_sandbox/stats/reset, GET|POST /_sandbox/faults")
     click.echo("Press Ctrl-C to stop.")
     sys.stdout.flush()  # a parent process reading the URL from a pipe must not wait for a full buffer

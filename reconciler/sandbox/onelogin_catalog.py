@@ -14,12 +14,15 @@ APPS_DEFAULT_LIMIT = 50
 APPS_MAX_LIMIT = 1000
 FILTER_TYPES = ("builtin", "custom", "none")  # has_condition_type / has_action_type values (SDK docs)
 
-ROLES = [
-    {"name": "Admin", "value": "340475"},
-    {"name": "Employee", "value": "340476"},
-    {"name": "Contractor", "value": "340477"},
-    {"name": "Sales", "value": "340478"},
-]
+ROLE_NAMES = ("Admin", "Employee", "Contractor", "Sales")
+FIRST_ROLE_ID = 340475  # a tenant's own ids: two tenants may give the same role names other ids
+
+
+def roles(first_id: int = FIRST_ROLE_ID) -> list[dict[str, Any]]:
+    """Roles as the values catalogues list them: numeric ids, as in the reference's samples."""
+    return [{"name": name, "value": first_id + index} for index, name in enumerate(ROLE_NAMES)]
+
+
 USER_STATUSES = [
     {"name": "Unactivated", "value": "0"},
     {"name": "Active", "value": "1"},
@@ -41,7 +44,7 @@ DEFAULT_CATALOG: dict[str, Any] = {
     "conditions": {
         "has_role": {
             "name": "Has role",
-            "values": ROLES,
+            "values": roles(),
             "operators": [{"name": "includes", "value": "ri"}, {"name": "does not include", "value": "!ri"}],
         },
         "last_login": {
@@ -71,7 +74,7 @@ DEFAULT_CATALOG: dict[str, Any] = {
         },
     },
     "actions": {
-        "set_role": {"name": "Set role", "values": ROLES},
+        "set_role": {"name": "Set role", "values": roles()},
         "set_groups": {"name": "Set groups", "values": None},
         "set_status": {"name": "Set status", "values": USER_STATUSES},
         "set_email": {"name": "Set email", "values": None},
@@ -96,6 +99,14 @@ ERROR_NAMES = {
 }
 
 
+def default_catalog(first_role_id: int = FIRST_ROLE_ID) -> dict[str, Any]:
+    """Every app's catalog unless given another, with the tenant's role ids."""
+    catalog = copy.deepcopy(DEFAULT_CATALOG)
+    catalog["conditions"]["has_role"]["values"] = roles(first_role_id)
+    catalog["actions"]["set_role"]["values"] = roles(first_role_id)
+    return catalog
+
+
 def catalog_entries(mapping: dict[str, Any]) -> list[dict[str, str]]:
     """A catalog section as the API lists it: `[{"name": ..., "value": ...}]`."""
     return [{"name": v["name"], "value": k} for k, v in mapping.items()]
@@ -103,7 +114,7 @@ def catalog_entries(mapping: dict[str, Any]) -> list[dict[str, str]]:
 
 def allowed_values(entry: dict[str, Any]) -> set[str] | None:
     values = entry.get("values")
-    return None if values is None else {v["value"] for v in values}
+    return None if values is None else {str(v["value"]) for v in values}
 
 
 def rendered_rule(rule: dict[str, Any]) -> dict[str, Any]:

@@ -17,8 +17,10 @@ from reconciler.sandbox.onelogin_catalog import (
     DEFAULT_CATALOG,
     DEFAULT_RATE_LIMIT,
     DEFAULT_TOKEN_TTL,
+    FIRST_ROLE_ID,
     REQUIRED_FIELDS,
     allowed_values,
+    default_catalog,
     rendered_rule,
 )
 
@@ -181,6 +183,7 @@ class OneLoginTenant(TenantBase):
         self.token_ttl = DEFAULT_TOKEN_TTL
         self.account_id = 100000 + zlib.crc32(name.encode()) % 900000  # stable per tenant name
         self.apps: dict[int, App] = {}
+        self.first_role_id = FIRST_ROLE_ID  # the role ids of apps created from now on
         self.tokens: dict[str, float] = {}  # access token -> monotonic expiry (not persisted: restarts revoke)
         self.tokens_issued = 0
         self.next_rule_id = 1000  # ids are unique across the tenant's apps
@@ -193,7 +196,7 @@ class OneLoginTenant(TenantBase):
         with self.lock:
             app = self.apps.get(app_id)
             if app is None:
-                app = self.apps[app_id] = App(app_id, name, catalog)
+                app = self.apps[app_id] = App(app_id, name, catalog or default_catalog(self.first_role_id))
             else:
                 app.name = name
                 if catalog is not None:
@@ -318,6 +321,7 @@ class OneLoginTenant(TenantBase):
                 "client_secret": self.client_secret,
                 "token_ttl": self.token_ttl,
                 "next_rule_id": self.next_rule_id,
+                "first_role_id": self.first_role_id,
                 "apps": [
                     {
                         "id": a.id,
@@ -337,6 +341,7 @@ class OneLoginTenant(TenantBase):
             self.client_secret = data.get("client_secret", self.client_secret)
             self.token_ttl = data.get("token_ttl", self.token_ttl)
             self.next_rule_id = data.get("next_rule_id", self.next_rule_id)
+            self.first_role_id = data.get("first_role_id", self.first_role_id)
             for item in data.get("apps", []):
                 app = App(item["id"], item["name"], item.get("catalog"))
                 app.connector_id = item.get("connector_id", app.connector_id)

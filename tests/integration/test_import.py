@@ -236,7 +236,7 @@ def test_importing_the_demo_tenant_keeps_every_hand_written_comment(
 
 
 def test_every_app_of_the_tenant_is_read_page_by_page(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("reconciler.providers.onelogin.APPS_PAGE_SIZE", 2)
+    monkeypatch.setattr("reconciler.providers.onelogin_names.APPS_PAGE_SIZE", 2)
     tenant = project.tenant("onelogin-test")
     for app_id in range(1, 6):
         tenant.add_app(app_id, f"App {app_id}")

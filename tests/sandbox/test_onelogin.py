@@ -294,10 +294,10 @@ def test_catalog_endpoints_and_per_app_catalogs(server: SandboxServer) -> None:
     assert {c["value"] for c in conditions} == set(DEFAULT_CATALOG["conditions"])
     operators = client.get("/api/2/apps/1/rules/conditions/has_role/operators").json()
     assert {o["value"] for o in operators} == {"ri", "!ri"}
-    assert {"name": "Admin", "value": "340475"} in client.get("/api/2/apps/1/rules/conditions/has_role/values").json()
+    assert {"name": "Admin", "value": 340475} in client.get("/api/2/apps/1/rules/conditions/has_role/values").json()
     assert client.get("/api/2/apps/1/rules/conditions/email/values").json() == []
     assert "set_role" in {a["value"] for a in client.get("/api/2/apps/1/rules/actions").json()}
-    assert client.get("/api/2/apps/1/rules/actions/set_role/values").json()[0] == {"name": "Admin", "value": "340475"}
+    assert client.get("/api/2/apps/1/rules/actions/set_role/values").json()[0] == {"name": "Admin", "value": 340475}
     for path in ("conditions/nope/operators", "conditions/nope/values", "actions/nope/values"):
         assert client.get(f"/api/2/apps/1/rules/{path}").json() == NOT_FOUND
     small = {

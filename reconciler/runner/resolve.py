@@ -1,0 +1,79 @@
+"""Names -> ids, per target: the step between loading manifests and planning.
+
+A manifest may name what differs between tenants by name (a OneLogin app, a role). Loading makes no
+request, so the desired state holds those names; this step asks each target's provider for the ids
+they stand for in that tenant, reading each catalogue at most once a run, and rewrites the desired
+state with them. A name that resolves to nothing or to several things is a located problem, and the
+run stops before any plan: nothing unresolved or ambiguous is ever sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from reconciler.engine.model import DesiredScope, DesiredState, ScopeRef
+from reconciler.errors import InputError, NameNotResolved, Problem
+from reconciler.project.loader import scope_problems
+from reconciler.runner.sessions import Sessions
+
+
+async def resolve_names(desired: DesiredState, sessions: Sessions) -> dict[str, str]:
+    """Resolve every name of the desired state in its target's tenant (once; later calls return the
+    same). Returns what each name resolved to; raises InputError with every name that did not."""
+    if desired.names is not None:
+        return desired.names
+    names: dict[str, str] = {}
+    scopes, problems = await _resolve_scopes(desired, sessions, names)
+    if problems:
+        raise InputError(problems)
+    for scope in scopes.values():
+        problems += scope_problems(scope, type(sessions.provider(scope.ref.target)))
+    found = await asyncio.gather(
+        *(sessions.provider(ref.target).resolve_rules(ref.scope, scope.rules) for ref, scope in scopes.items())
+    )
+    problems += [problem for scope_found in found for problem in scope_found]
+    if problems:
+        raise InputError(problems)
+    for ref, scope in scopes.items():
+        for rule in scope.rules:
+            for entry in rule.names:
+                names[f"{ref} {entry['field']} {entry['name']!r}"] = entry["id"]
+    desired.scopes = scopes
+    desired.names = names
+    return names
+
+
+async def _resolve_scopes(
+    desired: DesiredState, sessions: Sessions, names: dict[str, str]
+) -> tuple[dict[ScopeRef, DesiredScope], list[Problem]]:
+    """The desired scopes keyed by what their names stand for; scopes that end up the same (one file
+    names an app by id, another by name) are merged, rules in file order."""
+
+    async def resolve(ref: ScopeRef) -> str | NameNotResolved:
+        try:
+            return await sessions.provider(ref.target).resolve_scope(ref.scope)
+        except NameNotResolved as exc:
+            return exc
+
+    refs = list(desired.scopes)
+    answers = await asyncio.gather(*(resolve(ref) for ref in refs))
+    scopes: dict[ScopeRef, DesiredScope] = {}
+    problems: list[Problem] = []
+    for ref, answer in zip(refs, answers, strict=True):
+        old = desired.scopes[ref]
+        if isinstance(answer, NameNotResolved):
+            problems += [Problem(where, field, f"target {ref.target!r} {answer}") for where, field in old.origins]
+            continue
+        new_ref = ScopeRef(ref.target, answer)
+        if answer != ref.scope:
+            names[f"{ref.target} {sessions.provider(ref.target).scope_label(ref.scope)}"] = answer
+        merged = scopes.get(new_ref)
+        if merged is None:
+            scopes[new_ref] = DesiredScope(new_ref, list(old.rules), list(old.files), list(old.origins))
+        else:
+            merged.rules = sorted([*merged.rules, *old.rules], key=lambda r: r.location.file)  # stable in a file
+            merged.files += old.files
+            merged.origins += old.origins
+        for rule in scopes[new_ref].rules:
+            rule.scope = new_ref
+    return scopes, problems
