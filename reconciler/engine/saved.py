@@ -27,13 +27,14 @@ STALE = "plan is stale, run plan again"
 class Fingerprints:
     manifests: dict[str, str] = field(default_factory=dict)
     live: dict[str, str] = field(default_factory=dict)  # "target/scope" -> digest; absent when unread
+    names: dict[str, str] = field(default_factory=dict)  # each name a manifest gives -> the id it resolved to
 
     def to_json(self) -> dict[str, Any]:
-        return {"manifests": self.manifests, "live": self.live}
+        return {"manifests": self.manifests, "live": self.live, "names": self.names}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fingerprints:
-        return cls(dict(data.get("manifests", {})), dict(data.get("live", {})))
+        return cls(dict(data.get("manifests", {})), dict(data.get("live", {})), dict(data.get("names", {})))
 
 
 @dataclass
@@ -90,3 +91,12 @@ def write_plan_file(reviewed: ReviewedPlan, path: Path) -> None:
         path.write_text(reviewed.dumps() + "\n", encoding="utf-8")
     except OSError as exc:
         raise ReconcilerError(f"{path}: cannot write the plan file ({exc.strerror})") from exc
+
+
+def moved_names(then: dict[str, str], now: dict[str, str]) -> list[str]:
+    """Names that resolve to something else than when the plan was made (a role renamed, an app added)."""
+    return [
+        f"{name} now resolves to {now.get(name, 'nothing')}; the plan has {then.get(name, 'no such name')}"
+        for name in sorted(set(then) | set(now))
+        if then.get(name) != now.get(name)
+    ]

@@ -133,9 +133,9 @@ class Catalogues:
             return ids[0]
         if ids:
             raise NameNotResolved(
-                f"{len(ids)} apps are named {name!r} (ids {', '.join(map(str, ids))}): name the app by its id"
+                f"has {len(ids)} apps named {name!r} (ids {', '.join(map(str, ids))}): name the app by its id"
             )
-        raise NameNotResolved(f"no app is named {name!r}{suggest(name, set(apps.values()))}")
+        raise NameNotResolved(f"has no app named {name!r}{suggest(name, set(apps.values()))}")
 
 
 def _what(kind: str, key: str) -> str:

@@ -14,7 +14,7 @@ from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.plan import Plan, ScopePlan
 from reconciler.engine.planner import plan_scope_or_error
 from reconciler.engine.read import fetch_live
-from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan
+from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan, moved_names
 from reconciler.engine.shard import Shard
 from reconciler.engine.verify import verify_plan, written_scopes
 from reconciler.errors import ApiError, ReconcilerError
@@ -120,6 +120,7 @@ async def make_reviewed_plan(
         fingerprints = Fingerprints(
             manifest_digests(workspace),
             {str(ref): live_digest(state) for ref, state in sorted(live.items()) if isinstance(state, LiveScope)},
+            dict(sorted((workspace.desired.names or {}).items())),
         )
     return ReviewedPlan(plan, [t.name for t in workspace.targets], fingerprints, shard, live)
 
@@ -146,6 +147,7 @@ async def check_fresh(reviewed: ReviewedPlan, workspace: Workspace, sessions: Se
     changed_files = stale_manifests(reviewed, workspace)
     if changed_files:
         reasons.append(f"manifests changed since the plan was made: {', '.join(changed_files)}")
+    reasons += moved_names(reviewed.fingerprints.names, await resolve_names(workspace.desired, sessions))
     live = await fetch_live(
         sessions.providers, [ref for ref in reviewed.refs() if str(ref) in reviewed.fingerprints.live]
     )

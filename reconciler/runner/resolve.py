@@ -31,7 +31,8 @@ async def resolve_names(desired: DesiredState, sessions: Sessions) -> dict[str, 
     found = await asyncio.gather(
         *(sessions.provider(ref.target).resolve_rules(ref.scope, scope.rules) for ref, scope in scopes.items())
     )
-    problems += [problem for scope_found in found for problem in scope_found]
+    for ref, scope_found in zip(scopes, found, strict=True):
+        problems += [Problem(p.location, p.field, f"target {ref.target!r}: {p.message}") for p in scope_found]
     if problems:
         raise InputError(problems)
     for ref, scope in scopes.items():
