@@ -183,7 +183,7 @@ def vizivault_rules(draw: st.DrawFn) -> list[dict[str, Any]]:
 def _catalog_values(entry: dict[str, Any]) -> st.SearchStrategy[str]:
     """A value the app accepts for this source or action: one of its list, or free text / a number."""
     if entry["values"] is not None:
-        return st.sampled_from([v["value"] for v in entry["values"]])
+        return st.sampled_from([str(v["value"]) for v in entry["values"]])  # catalogues list role ids as numbers
     return st.one_of(digits(), words())
 
 
