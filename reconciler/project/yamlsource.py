@@ -25,6 +25,7 @@ from ruamel.yaml.cyaml import CParser
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import (
     AliasEvent,
+    DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
@@ -130,6 +131,7 @@ class _TreeBuilder:
         plain_values = self.plain
         get_event = parser.get_event
         frame: _Frame | None = None
+        documents = 0
         while (event := get_event()) is not None:
             kind = type(event)
             if kind is ScalarEvent:
@@ -158,8 +160,13 @@ class _TreeBuilder:
             elif kind is AliasEvent:
                 self._add(frame, anchors[event.anchor], event.start_mark)
                 continue
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:  # a second document would replace the first: let ruamel word the error
+                    raise MarkedYAMLError("a file holds one YAML document", event.start_mark)
+                continue
             else:
-                continue  # stream and document boundaries
+                continue  # stream boundaries, document ends
             if event.anchor is not None:
                 anchors[event.anchor] = value
             self._add(frame, value, event.start_mark)
