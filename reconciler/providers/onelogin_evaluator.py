@@ -140,7 +140,8 @@ def _found(pattern: re.Pattern[str], text: str) -> list[str]:
 
 def _action_result(action: Mapping[str, Any], user: dict[str, list[str]]) -> list[str]:
     """What one action sets (assumption 5)."""
-    values = [str(v) for v in (action.get("value") or [])]
+    value = action.get("value")
+    values = [str(v) for v in (value if isinstance(value, list) else [value] if value is not None else [])]
     if action.get("scriplet"):
         return [f"{SCRIPLET_PREFIX}{action['scriplet']}"]
     if action.get("expression"):

@@ -139,3 +139,14 @@ def test_record_writes_outcomes_into_cases_without_one_and_keeps_the_rest(exampl
     assert "    expect: {}\n" in text  # hand-written: untouched
     assert "recorded: true" in text and 'set_role: ["340476"]' in text
     assert run(examples, "-k", "erin").exit_code == 0
+
+
+def test_an_operator_the_evaluator_cannot_run_is_located_in_the_manifest(examples: Path) -> None:
+    manifest = examples / "rules" / "onelogin" / "app-salesforce.yaml"
+    manifest.write_text(manifest.read_text().replace('operator: "~"', 'operator: "starts"'))
+    result = run(examples)
+    assert result.exit_code == 1
+    assert (
+        "error: rules/onelogin/app-salesforce.yaml:16:35 rules[1].conditions[1].operator: operator 'starts' cannot be "
+        "evaluated offline; known: '=', '!=', '~', '!~', 'ri', '!ri', '>', '<', '>=', '<='"
+    ) in result.output

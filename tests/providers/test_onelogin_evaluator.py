@@ -95,6 +95,11 @@ def test_expression_extracts_from_the_named_sources_and_macro_fills_placeholders
     }
 
 
+def test_a_scalar_action_value_is_the_one_item_list_the_api_treats_it_as() -> None:
+    scalar = {**rule("r", ("title", "=", "x")), "actions": [{"action": "set_status", "value": "2"}]}
+    assert run([scalar], title="x").actions == {"set_status": ["2"]}
+
+
 def test_a_rule_without_conditions_matches_nobody() -> None:
     assert run([rule("nobody")], department="x") == OneLoginOutcome()
 
