@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 
 from reconciler.project.config import CONFIG_FILE, Config, load_config
 from reconciler.project.loader import load_desired
+from reconciler.project.policies import policy_folder
 
 if TYPE_CHECKING:
     from reconciler.sandbox import SandboxServer
@@ -38,6 +39,10 @@ def prepare_sandbox(config: Config, server: SandboxServer, workdir: Path) -> Pat
     raw: Any = yaml.load(config.path.read_text(encoding="utf-8"))
     raw["rules_dir"] = str(config.rules_dir)
     raw["tests_dir"] = str(config.tests_dir)
+    if policy_folder(config).is_dir():  # the project's policies run in the demo too
+        raw.setdefault("policies", {})["dir"] = str(policy_folder(config))
+        if config.policies.exceptions_file:
+            raw["policies"]["exceptions_file"] = str((config.root_dir / config.policies.exceptions_file).resolve())
     for name, target in config.targets.items():
         spec = raw["targets"][name]
         spec["url"] = server.url(target.provider, name)
