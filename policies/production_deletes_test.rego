@@ -27,3 +27,9 @@ test_staging_delete_passes if {
 test_validate_has_no_plan if {
 	count(production.unlabelled_deletes({"plan": null, "git": {"labels": []}})) == 0
 }
+
+# The deny rule itself, with the whole input mocked as `opa test` does.
+test_deny_rule_with_mocked_input if {
+	doc := {"plan": plan_deleting("onelogin-prod"), "git": {"labels": ["documentation"]}}
+	count(production.deny) == 1 with input as doc
+}

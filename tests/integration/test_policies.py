@@ -146,14 +146,14 @@ def test_policy_test_runs_the_rego_tests(prod: Project, tmp_path: Path) -> None:
     junit = tmp_path / "out" / "policy.xml"
     result = policy_test(prod, "--junit", str(junit))
     assert result.exit_code == 0, result.output
-    assert "16 policy tests: 16 passed, 0 failed, 0 errors." in result.output
+    assert "17 policy tests: 17 passed, 0 failed, 0 errors." in result.output
     assert '<testsuite name="reconciler.onelogin_test" tests="5" failures="0" errors="0"' in junit.read_text()
 
     prod.write("policies/broken_test.rego", "package reconciler.broken_test\n\ntest_wrong if {\n\t1 == 2\n}\n")
     failing = policy_test(prod)
     assert failing.exit_code == 1
     assert "✗ FAIL  data.reconciler.broken_test.test_wrong (policies/broken_test.rego:3:1): undefined" in failing.output
-    assert "17 policy tests: 16 passed, 1 failed, 0 errors." in failing.output
+    assert "18 policy tests: 17 passed, 1 failed, 0 errors." in failing.output
 
 
 def test_required_policies_with_an_empty_folder_fail(project: Project) -> None:
