@@ -367,14 +367,18 @@ class OneLoginProvider(Provider):
         return None
 
     async def update(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
-        # PUT replaces the rule: sending its current position keeps it where it is.
+        # PUT replaces the rule: sending its current position keeps it where it is. The id goes in the
+        # path only: OneLogin refuses a body that carries one (422 "Field is not allowed").
         _refuse_unresolved(body, "PUT", self._rules_path(scope))
+        sent = {key: value for key, value in body.items() if key != "id"}
         await self.client.request(
-            "PUT", f"{self._rules_path(scope)}/{ref['id']}", json={**body, "position": ref.get("position")}
+            "PUT", f"{self._rules_path(scope)}/{ref['id']}", json={**sent, "position": ref.get("position")}
         )
 
     async def delete(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
         await self.client.request("DELETE", f"{self._rules_path(scope)}/{ref['id']}")
 
     async def reorder(self, scope: str, refs: list[dict[str, Any]]) -> None:
+        # `refs` is the app's whole new order (enabled, disabled and unmanaged rules): OneLogin refuses a
+        # sort that leaves any rule out (422 "Sorting list must contain all mapping IDs").
         await self.client.request("PUT", f"{self._rules_path(scope)}/sort", json=[r["id"] for r in refs])

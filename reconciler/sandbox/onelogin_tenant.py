@@ -74,14 +74,20 @@ class App:
         return bool(self.catalog[kind].get(name, {}).get("custom", False))
 
     # ---- validation -------------------------------------------------------------------------------
-    def validate(self, body: Any) -> dict[str, Any]:
-        """All problems of a rule body at once, as the API's 422 lists them; returns the stored form."""
+    def validate(self, body: Any, *, not_allowed: tuple[str, ...] = ()) -> dict[str, Any]:
+        """All problems of a rule body at once, as the API's 422 lists them; returns the stored form.
+
+        `not_allowed`: fields the endpoint refuses in the body (an update's `id`: the id is in the path)."""
         if not isinstance(body, dict):
             raise SandboxError(400, "Bad Request")
         errors: dict[str, list[str]] = {}  # field -> messages, in the order found
 
         def problem(field: str, message: str) -> None:
             errors.setdefault(field, []).append(message)
+
+        for name in not_allowed:
+            if name in body:
+                problem(name, "Field is not allowed")
 
         for name in REQUIRED_FIELDS:
             if body.get(name) is None:
@@ -224,11 +230,12 @@ class OneLoginTenant(TenantBase):
             return rendered_rule(stored)
 
     def update_rule(self, app_id: int, rule_id: int, rule: dict[str, Any]) -> dict[str, Any]:
-        """What PUT does: replace every field; an integer `position` also moves the rule there."""
+        """What PUT does: replace every field; an integer `position` also moves the rule there. The id is
+        the path's: one in the body is refused, as OneLogin documents."""
         with self.lock:
             app = self.app(app_id)
             current = app.find(rule_id)
-            stored = app.validate(rule)
+            stored = app.validate(rule, not_allowed=("id",))
             current.update(stored)
             if rule.get("position") is not None:
                 app.rules.remove(current)
@@ -258,7 +265,7 @@ class OneLoginTenant(TenantBase):
                 raise SandboxError(
                     422,
                     "Validation Failed",
-                    [{"field": "rule_ids", "message": ["Must list every rule id of the app exactly once"]}],
+                    [{"field": "default", "message": ["Sorting list must contain all mapping IDs"]}],
                 )
             app.rules = [current[i] for i in rule_ids]
             app.renumber()

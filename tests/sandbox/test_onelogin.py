@@ -152,6 +152,17 @@ def test_get_put_delete(server: SandboxServer) -> None:
     assert client.get("/api/2/apps/6/rules").json() == NOT_FOUND
 
 
+def test_put_refuses_an_id_in_the_body(server: SandboxServer) -> None:
+    client, tenant = with_app(server)
+    rule_id = client.post(RULES, json=rule("kept")).json()["id"]
+    refused = client.put(f"{RULES}/{rule_id}", json={**rule("renamed"), "id": rule_id})
+    assert (refused.status_code, refused.json()) == (
+        422,
+        {"code": 422, "message": "Validation Failed", "errors": [{"field": "id", "message": ["Field is not allowed"]}]},
+    )
+    assert [r["name"] for r in tenant.rules(5)] == ["kept"]  # nothing of the refused body was stored
+
+
 def test_sort(server: SandboxServer) -> None:
     client, tenant = with_app(server)
     a = client.post(RULES, json=rule("a")).json()["id"]
@@ -160,9 +171,14 @@ def test_sort(server: SandboxServer) -> None:
     answer = client.put(f"{RULES}/sort", json=[c, b, a])
     assert (answer.status_code, answer.json()) == (200, [c, b, a])
     assert [(r["id"], r["position"]) for r in tenant.rules(5)] == [(c, 1), (b, 2), (a, 3)]
+    incomplete = {
+        "code": 422,
+        "message": "Validation Failed",
+        "errors": [{"field": "default", "message": ["Sorting list must contain all mapping IDs"]}],
+    }
     for bad in ([a, c], [a, b, c, 99], [a, a, b, c], [str(a), str(b), str(c)], {"ids": [a, b, c]}):
         refused = client.put(f"{RULES}/sort", json=bad)
-        assert refused.status_code == 422 and refused.json()["message"] == "Validation Failed", bad
+        assert (refused.status_code, refused.json()) == (422, incomplete), bad
     assert [r["id"] for r in tenant.rules(5)] == [c, b, a]
 
 
