@@ -83,3 +83,19 @@ def test_example_rules_validate(project: Project) -> None:
     result = project.run("validate")
     assert result.exit_code == 0, result.output
     assert "Valid: 1 rules" in result.output
+
+
+def test_an_invalid_protect_is_reported_with_the_rules_other_problems(project: Project) -> None:
+    project.write(
+        "rules/bad.yaml",
+        "target: primo-test\nrules:\n"
+        "  - {type: MDM_ONLINE, nonCompliantStatus: [ONLINE], protect: maybe}\n"
+        "  - {type: MDM_ENROLLMENT, nonCompliantStatus: [PENDING], protect: 1, colour: red}\n",
+    )
+    result = project.run("validate")
+    assert result.exit_code == 1
+    assert "rules[0].protect: must be true or false" in result.output
+    assert "rules[0].nonCompliantStatus: ONLINE is a compliant status" in result.output
+    assert "rules[1].protect: must be true or false" in result.output
+    assert "rules[1].colour: unknown field 'colour'" in result.output
+    assert "4 problem(s) found" in result.output
