@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import reconciler  # the package root: its version, the ground every layer stands on
 from reconciler.engine.diff import FieldChange
 from reconciler.engine.model import ScopeRef
 from reconciler.engine.policy import PolicyReport
@@ -146,6 +147,7 @@ class Plan:
     policy: PolicyReport | None = None  # None when the project has no policies
     # Rule-test cases whose outcome the plan changes (empty without test files): the behaviour change.
     impact: list[CaseImpact] = field(default_factory=list)
+    made_by: str = reconciler.__version__  # the reconciler version that made the plan (a saved plan keeps its own)
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(ACTIONS, 0)
@@ -188,6 +190,7 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         document = {
             "format_version": PLAN_FORMAT_VERSION,
+            "reconciler_version": self.made_by,
             "summary": self.counts(),
             "warnings": self.warnings,
             "refusals": [r.to_json() for r in self.refusals],
@@ -207,6 +210,7 @@ class Plan:
             [Refusal(**r) for r in data.get("refusals", [])],
             PolicyReport.from_json(data["policy"]) if data.get("policy") is not None else None,
             impact=[CaseImpact.from_json(i) for i in data.get("impact", [])],
+            made_by=str(data.get("reconciler_version", "unknown")),
         )
 
 

@@ -172,6 +172,7 @@ def _render(plan: Plan, title: str, kind: str, modified: Modified, with_diff: bo
         lines += target_section(list(group), modified, with_diff)
     if not with_diff:
         lines += ["_The field-level diffs are left out: the plan is too long for one comment._", ""]
+    lines.append(f"<sub>reconciler {html.escape(plan.made_by)}</sub>")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
