@@ -105,6 +105,8 @@ def apply(
     With PLAN_FILE (from `plan --out`), apply exactly that plan's changes, refusing if the manifests or
     the live rules changed since it was made.
     """
+    if as_json and not auto_approve:
+        raise click.UsageError("--json needs --auto-approve: apply cannot ask for confirmation while it prints JSON")
     saved: ReviewedPlan | None = None
     if plan_file is None:
         workspace = open_workspace(config_path, targets)

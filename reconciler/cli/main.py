@@ -7,12 +7,15 @@ them is asked for, so `plan` and `apply` never load that web stack.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 import click
 
+import reconciler
+from reconciler.cli import logs
 from reconciler.cli.apply import apply
-from reconciler.cli.options import EXIT_ERROR
+from reconciler.cli.options import EXIT_ERROR, common_options
 from reconciler.cli.plan import plan, show
 from reconciler.cli.policy import policy_group
 from reconciler.cli.project import import_, schema, targets_command, validate
@@ -27,7 +30,8 @@ LAZY_COMMANDS = {
 
 
 class CommandGroup(click.Group):
-    """A group whose heavy commands are imported only when they are run or listed.
+    """A group whose heavy commands are imported only when they are run or listed. Every command also
+    takes the group's own options (`--no-color`, `-v`) after its name.
 
     Usage errors (an unknown option, a bad value) exit 1, as in Terraform, not click's 2: exit 2 means
     only "changes" (`plan --detailed-exitcode`) or "drift" (`sync`), never a typo in a scheduled job.
@@ -56,14 +60,23 @@ class CommandGroup(click.Group):
             self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        taken = {option for param in cmd.params for option in param.opts}
+        cmd.params.extend(param for param in common_options() if not taken & set(param.opts))
+        super().add_command(cmd, name)
+
 
 @click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--no-color", is_flag=True, help="Plain output without colours.")
+@click.version_option(reconciler.__version__, "--version", prog_name="reconciler", message="%(prog)s %(version)s")
+@click.option("--no-color", is_flag=True, help="Plain output without colours (as NO_COLOR=1).")
+@click.option("-v", "--verbose", is_flag=True, help="One line per API request on stderr (as RECONCILER_LOG=debug).")
 @click.pass_context
-def main(ctx: click.Context, no_color: bool) -> None:
+def main(ctx: click.Context, no_color: bool, verbose: bool) -> None:
     """Make SaaS rules (Primo, ViziVault, OneLogin) match the YAML manifests in git."""
-    if no_color:
+    if no_color or os.environ.get("NO_COLOR"):  # https://no-color.org: set and not empty
         ctx.color = False
+    logs.start(verbose)
+    ctx.call_on_close(logs.stop)
 
 
 for command in (validate, schema, plan, show, apply, sync, targets_command, import_, test_command, policy_group):

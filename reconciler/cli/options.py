@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.cli import logs
 from reconciler.cli.progress import ProgressDisplay, wanted
 from reconciler.engine.saved import ReviewedPlan
 from reconciler.engine.shard import Shard
@@ -92,12 +93,45 @@ markdown_option = click.option(
 )
 
 
+def _colour_off(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.color = False
+
+
+def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        logs.be_verbose()
+
+
+def common_options() -> list[click.Parameter]:
+    """The group's options, which every command also takes after its name (`plan --no-color`)."""
+    return [
+        click.Option(
+            ["--no-color"], is_flag=True, expose_value=False, callback=_colour_off, help="Plain output without colours."
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            is_flag=True,
+            expose_value=False,
+            callback=_verbose,
+            help="One line per API request on stderr (as RECONCILER_LOG=debug).",
+        ),
+    ]
+
+
+def interactive() -> bool:
+    """Someone can answer a prompt: stdin is a terminal."""
+    return sys.stdin.isatty()
+
+
 def confirm_or_refuse(auto_approve: bool) -> bool:
+    """Go ahead with --auto-approve, or when the person at the terminal says so (asked on stderr, so
+    that stdout carries only the plan)."""
     if auto_approve:
         return True
-    if not sys.stdin.isatty():
+    if not interactive():
         raise ReconcilerError("apply needs confirmation: run it in a terminal, or pass --auto-approve")
-    return click.confirm("Apply these changes?", default=False)
+    return click.confirm("Apply these changes?", default=False, err=True)
 
 
 async def plan_with_progress(

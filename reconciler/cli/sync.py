@@ -140,6 +140,8 @@ def sync(
     """
     if as_json and markdown_on_stdout(markdown_out):
         raise ReconcilerError("--json and --markdown - both print to stdout: give --markdown a file")
+    if repair and as_json and not auto_approve:
+        raise click.UsageError("--repair --json needs --auto-approve: sync cannot ask for confirmation with JSON")
     workspace = shard_workspace(open_workspace(config_path, targets), shard)
     output = SyncOutput(as_json, markdown_out)
     confirm = partial(confirm_or_refuse, auto_approve)  # asked only when there is drift to repair

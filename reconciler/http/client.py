@@ -1,10 +1,15 @@
 """The one async HTTP layer every provider talks through: bounded concurrency, auth, error mapping.
 
-Secrets live only in request headers built here; they never reach messages, logs or plans.
+Secrets live only in request headers built here; they never reach messages, logs or plans. Errors
+name the host they come from. Each request is logged at DEBUG (method, host, path, status, time,
+retry: never a header, body or query string); a host that keeps failing is reported at INFO while
+its requests are retried, so a long wait always says what it waits for.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -24,6 +29,11 @@ from reconciler.http.retry import (
     transient_answer,
     transport_failure,
 )
+
+log = logging.getLogger("reconciler.http")
+# A request failing for this long gets a notice, then at most one notice per host every NOTICE_EVERY_S.
+NOTICE_AFTER_S = 2.0
+NOTICE_EVERY_S = 10.0
 
 
 class Authenticator(Protocol):
@@ -111,6 +121,11 @@ class ApiClient:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        url = httpx.URL(self.base_url)
+        # Host and port only: a URL's user-info could hold a secret, and never reaches a message.
+        self.host = url.host if url.port is None else f"{url.host}:{url.port}"
+        self._base_path = url.path.rstrip("/")
+        self._last_notice = -NOTICE_EVERY_S
         self.authenticator = authenticator
         self.retry = retry or RetryPolicy()
         self.throttle = RateLimitThrottle(self.retry.throttle_reserve)
@@ -139,57 +154,105 @@ class ApiClient:
 
         `idempotent` defaults from the method; a provider marks its upsert POSTs idempotent.
         """
+        where = self.where(path)
         reauthenticated = False
         may_have_landed = False  # an earlier attempt failed after the server may have acted on it
+        attempts = 0
+        started = time.monotonic()
 
         async def attempt() -> httpx.Response:
-            nonlocal reauthenticated, may_have_landed
+            nonlocal reauthenticated, may_have_landed, attempts
+            attempts += 1
             try:
-                response, used = await self._send_once(method, path, params=params, json=json)
+                response, used = await self._send_once(method, path, params=params, json=json, retry=attempts - 1)
             except TransientError as exc:
                 may_have_landed |= exc.processed is not False
                 raise
             if response.status_code == 401 and not reauthenticated and self.authenticator.invalidate(used):
                 reauthenticated = True  # a token may have expired mid-run: fetch a new one, once
-                response, used = await self._send_once(method, path, params=params, json=json)
+                response, used = await self._send_once(method, path, params=params, json=json, retry=attempts - 1)
             if response.is_success or already_done(method, response, may_have_landed):
                 return response
-            failure = answer_failure(response, method, path)
+            failure = answer_failure(response, method, where)
             may_have_landed |= isinstance(failure, TransientError) and failure.processed is not False
             raise failure
 
+        def waiting(failure: TransientError) -> None:
+            self._notice(method, where, failure, attempts, time.monotonic() - started)
+
         is_idempotent = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
-        return await send_with_retries(attempt, policy=self.retry, idempotent=is_idempotent, method=method, path=path)
+        return await send_with_retries(
+            attempt, policy=self.retry, idempotent=is_idempotent, method=method, path=where, on_retry=waiting
+        )
+
+    def where(self, path: str) -> str:
+        """What errors and notices name: the host, and the path below the base URL."""
+        return f"{self.host}{path}"
+
+    def _notice(self, method: str, where: str, failure: TransientError, attempts: int, elapsed: float) -> None:
+        """Say what a run waits for once a request has been failing a while (at most one line per interval)."""
+        now = time.monotonic()
+        if elapsed < NOTICE_AFTER_S or now - self._last_notice < NOTICE_EVERY_S:
+            return
+        self._last_notice = now
+        left = max(0.0, self.retry.retry_for - elapsed)
+        log.info(
+            "waiting for %s: %s %s failed %d time(s) in %.0f s (last: %s); retrying for up to %.0f s more",
+            self.host,
+            method,
+            where,
+            attempts,
+            elapsed,
+            failure.api_message if failure.status is None else f"HTTP {failure.status} {failure.api_message}",
+            left,
+        )
 
     async def _send_once(
-        self, method: str, path: str, *, params: dict[str, Any] | None, json: Any
+        self, method: str, path: str, *, params: dict[str, Any] | None, json: Any, retry: int
     ) -> tuple[httpx.Response, Mapping[str, str]]:
-        await self.throttle.before_request(self.retry.retry_for, method, path)
+        await self.throttle.before_request(self.retry.retry_for, method, self.where(path))
         async with self.in_flight:
             try:
                 headers = await self.authenticator.headers(self)
             except TransientError as exc:
                 exc.processed = False  # no token, so this request was never sent
                 raise
-            response = await self._exchange(method, path, params=params, json=json, headers=headers)
+            response = await self._exchange(method, path, params=params, json=json, headers=headers, retry=retry)
             self.in_flight.observe(response.headers)
         self.throttle.observe(response.headers)
         return response, headers
 
     async def _exchange(
-        self, method: str, path: str, *, params: dict[str, Any] | None, json: Any, headers: Mapping[str, str]
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None,
+        json: Any,
+        headers: Mapping[str, str],
+        retry: int = 0,
     ) -> httpx.Response:
-        """One request on the wire, counted; a transport failure becomes a TransientError."""
+        """One request on the wire, counted and logged; a transport failure becomes a TransientError."""
         self.requests_sent += 1
         url = f"{self.base_url}{path}?{urlencode(params)}" if params else self.base_url + path
         request = httpx.Request(method, url, headers=headers, json=json, extensions={"timeout": self._timeouts})
+        sent = time.monotonic()
         try:
             response = await self.transport.handle_async_request(request)
             response.request = request
             await response.aread()
         except httpx.TransportError as exc:
-            raise transport_failure(exc, method, path) from exc
+            failure = transport_failure(exc, method, self.where(path))
+            self._log_request(method, path, failure.api_message, sent, retry)
+            raise failure from exc
+        self._log_request(method, path, str(response.status_code), sent, retry)
         return response
+
+    def _log_request(self, method: str, path: str, outcome: str, sent: float, retry: int) -> None:
+        if log.isEnabledFor(logging.DEBUG):  # checked first: a large plan sends thousands of requests
+            again = f" retry {retry}" if retry else ""
+            elapsed_ms = (time.monotonic() - sent) * 1000
+            log.debug("%s %s %s%s %s %.0f ms%s", method, self.host, self._base_path, path, outcome, elapsed_ms, again)
 
     async def exchange_credentials(self, method: str, path: str, *, json: Any, headers: Mapping[str, str]) -> Any:
         """Ask the API for credentials (an OAuth token) and return its JSON answer.
@@ -200,8 +263,8 @@ class ApiClient:
         """
         response = await self._exchange(method, path, params=None, json=json, headers=headers)
         if not response.is_success:
-            raise answer_failure(response, method, path)
-        return json_answer(response, method, path)
+            raise answer_failure(response, method, self.where(path))
+        return json_answer(response, method, self.where(path))
 
     async def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
-        return json_answer(await self.request("GET", path, params=params), "GET", path)
+        return json_answer(await self.request("GET", path, params=params), "GET", self.where(path))

@@ -27,6 +27,7 @@ from reconciler.http.limits import rate_limit_remaining
 # stamina logs each scheduled retry at WARNING; without a handler Python would print them bare on
 # stderr. Applications that configure logging still receive them.
 logging.getLogger("stamina").addHandler(logging.NullHandler())
+log = logging.getLogger("reconciler.http")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -160,6 +161,7 @@ class RateLimitThrottle:
                             path=path,
                         )
                     self.waited += wait
+                    log.info("waiting %.0f s for a rate-limit window to reset before %s %s", wait, method, path)
                     await asyncio.sleep(wait)
                 self._remaining = None  # a new window: the next answer tells the new count
             if self._remaining is not None:
@@ -174,11 +176,13 @@ async def send_with_retries(
     method: str,
     path: str,
     clock: Callable[[], float] = time.monotonic,
+    on_retry: Callable[[TransientError], None] | None = None,
 ) -> httpx.Response:
     """Run `send` (which raises TransientError for retryable failures) until it succeeds or the budget ends.
 
     Non-transient errors pass through at once. An ambiguous failure of a non-idempotent request becomes
     AmbiguousWriteError; running out of time becomes RetriesExhausted naming the last failure.
+    `on_retry` hears of each failure that will be retried (to say what a run is waiting for).
     """
     started = clock()
     deadline = started + policy.retry_for
@@ -195,8 +199,12 @@ async def send_with_retries(
             return False
         left = deadline - clock()
         if exc.retry_after is not None:
-            return exc.retry_after if exc.retry_after <= left else False
-        return left > 0
+            decision: bool | float = exc.retry_after if exc.retry_after <= left else False
+        else:
+            decision = left > 0
+        if decision is not False and on_retry is not None:
+            on_retry(exc)
+        return decision
 
     try:
         async for attempt in stamina.retry_context(

@@ -85,9 +85,11 @@ def seed(project: Project) -> None:
     project.write("rules/missing.yaml", MISSING_APP)
 
 
-def stable(text: str) -> str:
-    """The markdown with what differs from run to run as placeholders: the digest of a Primo target's
-    changes (it covers the live rule's id, which the sandbox draws anew) and the version that made it."""
+def stable(text: str, project: Project) -> str:
+    """The markdown with what differs from run to run as placeholders: the sandbox's port, the digest of
+    a Primo target's changes (it covers the live rule's id, which the sandbox draws anew) and the version
+    that made it."""
+    text = text.replace(project.sandbox.base_url.split("://", 1)[1], "{sandbox}")
     text = re.sub(r"(<!-- reconciler:changes \S+) sha256:[0-9a-f]{64} -->", r"\1 sha256:... -->", text)
     return text.replace(f"<sub>reconciler {__version__}</sub>", "<sub>reconciler {version}</sub>")
 
@@ -97,7 +99,7 @@ def test_markdown_plan_matches_the_expected_file(project: Project) -> None:
     out = project.root / "plan.md"
     result = project.run("plan", "--markdown", str(out))
     assert result.exit_code == 1, result.output  # app 9 cannot be read
-    text = stable(out.read_text(encoding="utf-8"))
+    text = stable(out.read_text(encoding="utf-8"), project)
     if os.environ.get("RECONCILER_UPDATE_EXPECTED"):
         EXPECTED.write_text(text, encoding="utf-8")
     assert text == EXPECTED.read_text(encoding="utf-8")
@@ -108,6 +110,6 @@ def test_markdown_plan_matches_the_expected_file(project: Project) -> None:
 def test_markdown_on_stdout_is_all_that_stdout_carries(project: Project) -> None:
     seed(project)
     result = project.run("plan", "--markdown", "-")
-    assert stable(result.stdout) == EXPECTED.read_text(encoding="utf-8")
+    assert stable(result.stdout, project) == EXPECTED.read_text(encoding="utf-8")
     both = project.run("plan", "--json", "--markdown", "-")
     assert both.exit_code == 1 and "both print to stdout" in both.output
