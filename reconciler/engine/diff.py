@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,20 +43,29 @@ class FieldChange:
         return cls(data["path"], data["action"], data.get("before"), data.get("after"))
 
 
-def _differing_parts(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+Path = tuple[str | int, ...]
+
+
+def _differing_parts(
+    before: dict[str, Any], after: dict[str, Any], unordered: frozenset[str], path: Path, found: list[FieldChange]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both bodies cut down to the fields that differ, through nested mappings, so DeepDiff walks only
     those (its cost grows with what it walks; most rules of a large plan differ in one field).
-    Paths stay the same, so its findings are the same as for the whole bodies."""
+    Paths stay the same, so its findings are the same as for the whole bodies. Lists named in
+    `unordered` are compared as sets here, their added and removed items put in `found`."""
     old: dict[str, Any] = {}
     new: dict[str, Any] = {}
     for key in {**before, **after}:
         a, b = before.get(key, _ABSENT), after.get(key, _ABSENT)
         if a == b:
             continue
+        if key in unordered and _scalars(a) and _scalars(b):
+            found += _set_changes((*path, key), a, b)
+            continue
         if isinstance(a, dict) and isinstance(b, dict):
-            a, b = _differing_parts(a, b)
+            a, b = _differing_parts(a, b, unordered, (*path, key), found)
         elif isinstance(a, list) and isinstance(b, list):
-            a, b = _differing_items(a, b)
+            a, b = _differing_items(a, b, unordered, (*path, key), found)
         if a is not _ABSENT:
             old[key] = a
         if b is not _ABSENT:
@@ -63,7 +73,20 @@ def _differing_parts(before: dict[str, Any], after: dict[str, Any]) -> tuple[dic
     return old, new
 
 
-def _differing_items(before: list[Any], after: list[Any]) -> tuple[list[Any], list[Any]]:
+def _scalars(value: Any) -> bool:
+    return isinstance(value, list) and not any(isinstance(item, dict | list) for item in value)
+
+
+def _set_changes(path: Path, before: list[Any], after: list[Any]) -> list[FieldChange]:
+    """Items of an unordered list named by value, not by their index in a sorted copy."""
+    name = format_field_path(path)
+    removed = [FieldChange(name, "remove", before=item) for item in before if item not in after]
+    return removed + [FieldChange(name, "add", after=item) for item in after if item not in before]
+
+
+def _differing_items(
+    before: list[Any], after: list[Any], unordered: frozenset[str], path: Path, found: list[FieldChange]
+) -> tuple[list[Any], list[Any]]:
     """Two lists of mappings with the items equal at the same index blanked (None in both) and the
     others cut down: DeepDiff pairs such lists by index, so indexes and findings stay the same.
     Lists holding anything but mappings are left whole (DeepDiff may align those by content)."""
@@ -74,27 +97,41 @@ def _differing_items(before: list[Any], after: list[Any]) -> tuple[list[Any], li
         if a == b:
             old[index] = new[index] = None
         else:
-            old[index], new[index] = _differing_parts(a, b)
+            old[index], new[index] = _differing_parts(a, b, unordered, (*path, index), found)
     return old, new
 
 
-def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
-    """What must change to turn `before` (live) into `after` (desired), leaf by leaf, sorted by path."""
+def field_changes(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    unordered: frozenset[str] = frozenset(),
+    order: Sequence[str] = (),
+) -> list[FieldChange]:
+    """What must change to turn `before` (live) into `after` (desired), leaf by leaf, sorted by path.
+
+    Lists under a name in `unordered` are sets: their items are added or removed by value. A whole
+    rule that appears or goes lists its fields in `order` first (identity, then as the manifest has
+    them), then the others by name.
+    """
     if before == after:
         return []
     if not before or not after:  # a whole rule appears or goes: one entry per top-level field
         action, body = ("add", after) if not before else ("remove", before)
+        rank = {name: index for index, name in enumerate(dict.fromkeys(order))}
+        keys = sorted(body, key=lambda key: (rank.get(key, len(rank)), key))
         return [
-            FieldChange(key, action, None if action == "add" else value, value if action == "add" else None)
-            for key, value in sorted(body.items())
+            FieldChange(key, action, None if action == "add" else body[key], body[key] if action == "add" else None)
+            for key in keys
         ]
+    found: list[FieldChange] = []
+    old, new = _differing_parts(before, after, unordered, (), found)
     # threshold_to_diff_deeper=0: always down to the leaves, however many keys of a mapping changed.
-    tree = DeepDiff(*_differing_parts(before, after), view="tree", verbose_level=2, threshold_to_diff_deeper=0)
-    changes = []
+    tree = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     for report, action in _REPORTS.items():
         for level in tree.get(report, []):
             path = format_field_path(level.path(output_format="list"))
-            changes.append(
+            found.append(
                 FieldChange(
                     path,
                     action,
@@ -102,4 +139,4 @@ def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldCh
                     None if action == "remove" else level.t2,
                 )
             )
-    return sorted(changes, key=lambda c: c.path)
+    return sorted(found, key=lambda c: c.path)

@@ -34,6 +34,7 @@ class DesiredRule:
     manifest_path: tuple[str | int, ...] = ()  # the rule's own path in its manifest, e.g. ("rules", 3)
     # Values the manifest gives by name, once resolved for this rule's target: {"field", "name", "id"}.
     names: list[dict[str, str]] = field(default_factory=list, compare=False)
+    fields: tuple[str, ...] = ()  # the rule's fields in the order its manifest gives them
 
     def field_location(self, path: Sequence[str | int]) -> Location:
         return self.locate(path) if self.locate else self.location

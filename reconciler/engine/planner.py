@@ -64,11 +64,12 @@ def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope,
         source = str(rule.location)
         names = rule.names or None  # values given by name, shown with their ids
         if current is None:
+            diff = field_changes({}, after, order=(provider.identity_field, *rule.fields))
             scope_plan.changes.append(
                 Change(
                     Action.CREATE,
                     rule.identity,
-                    field_changes({}, after),
+                    diff,
                     after=after,
                     body=rule.body,
                     source=source,
@@ -77,7 +78,7 @@ def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope,
             )
             continue
         before = comparable(provider, current.body, after)
-        diff = field_changes(before, after)
+        diff = field_changes(before, after, unordered=provider.unordered_lists)
         if diff:
             scope_plan.changes.append(
                 Change(
@@ -100,11 +101,12 @@ def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope,
         duplicate = rule.identity in wanted
         if prune or duplicate:
             before = provider.normalize(rule.body)
+            diff = field_changes(before, {}, order=(provider.identity_field,))
             scope_plan.changes.append(
                 Change(
                     Action.DELETE,
                     rule.identity,
-                    field_changes(before, {}),
+                    diff,
                     before=before,
                     body=rule.body,
                     ref=rule.ref,

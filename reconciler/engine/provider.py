@@ -33,6 +33,10 @@ class Provider(ABC):
     ordered: ClassVar[bool] = False
     # Top-level fields the server fills in when a manifest leaves them out: compared only when given.
     computed_fields: ClassVar[frozenset[str]] = frozenset()
+    # The body field that holds a rule's identity: a created rule's diff lists it first.
+    identity_field: ClassVar[str]
+    # List fields whose order means nothing to the API (normalize sorts them): diffs name their items.
+    unordered_lists: ClassVar[frozenset[str]] = frozenset()
     # Word the plan uses for a delete ("delete", or "disable" where deleting means disabling).
     delete_verb: ClassVar[str] = "delete"
 

@@ -193,6 +193,7 @@ def _load_variant(
                         protect=protect,
                         locate=locate,
                         manifest_path=tuple(base),
+                        fields=tuple(rule_data),
                     )
                 )
 

@@ -199,6 +199,7 @@ class OneLoginProvider(Provider):
     scope_model = OneLoginScope
     credential_names = ("client_id", "client_secret")
     ordered: ClassVar[bool] = True
+    identity_field = "name"
 
     def __init__(self, client: ApiClient, options: dict[str, Any]) -> None:
         super().__init__(client, options)

@@ -129,6 +129,8 @@ class PrimoProvider(Provider):
     name = "primo"
     rule_model = PrimoRule
     credential_names = ("api_key",)
+    identity_field = "type"
+    unordered_lists = frozenset({"nonCompliantStatus"})
     delete_verb: ClassVar[str] = "disable"
 
     @classmethod

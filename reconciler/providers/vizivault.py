@@ -308,6 +308,8 @@ class ViziVaultProvider(Provider):
     rule_model = ViziVaultRule
     credential_names = ("api_key",)
     computed_fields = frozenset({"executionOrder"})
+    identity_field = "key"
+    unordered_lists = UNORDERED_LISTS
 
     @classmethod
     def scope_label(cls, scope: str) -> str:

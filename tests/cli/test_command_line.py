@@ -103,3 +103,21 @@ def test_the_confirmation_prompt_goes_to_stderr(project: Project, monkeypatch: p
     declined = project.run("apply", input="n\n")
     assert "Apply these changes?" in declined.stderr and "Apply these changes?" not in declined.stdout
     assert project.tenant("primo-test").rules == {}
+
+
+def test_plan_diffs_name_list_items_and_list_created_fields_as_the_manifest_does(project: Project) -> None:
+    project.tenant("primo-test").upsert_rule("MDM_ONLINE", ["OFFLINE_7_DAYS", "PENDING"])
+    project.write(
+        "rules/p.yaml", "target: primo-test\nrules:\n  - {type: MDM_ONLINE, nonCompliantStatus: [PENDING, OFFLINE]}\n"
+    )
+    project.write(
+        "rules/v.yaml",
+        "target: vault-test\nrules:\n  - name: Block exports\n    action: {type: block, message: no}\n"
+        "    type: activity\n    key: noExports\n"
+        "    constraint: {type: application, operator: any, applications: [export]}\n",
+    )
+    plan = project.run("plan")
+    assert '- nonCompliantStatus: "OFFLINE_7_DAYS"' in plan.output
+    assert '+ nonCompliantStatus: "OFFLINE"' in plan.output
+    created = next(s for s in project.plan_json()["scopes"] if s["target"] == "vault-test")["changes"][0]
+    assert [f["path"] for f in created["fields"]] == ["key", "name", "action", "type", "constraint"]

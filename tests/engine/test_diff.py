@@ -73,3 +73,28 @@ def test_lists_of_mappings_give_the_same_changes_as_deepdiff(before: list[Any], 
         for level in whole.get(report, [])
     )
     assert sorted((c.path, c.action) for c in field_changes({"items": before}, {"items": after})) == expected
+
+
+def test_unordered_lists_name_their_items_not_an_index_in_a_sorted_copy() -> None:
+    before = {"type": "T", "statuses": ["MDM_OFF", "PENDING"], "inner": [{"tags": ["a", "b"], "n": 1}]}
+    after = {"type": "T", "statuses": ["OFFLINE", "PENDING"], "inner": [{"tags": ["b", "c"], "n": 2}]}
+    changes = [(c.path, c.action, c.before, c.after) for c in field_changes(before, after, unordered=UNORDERED)]
+    assert changes == [
+        ("inner[0].n", "change", 1, 2),
+        ("inner[0].tags", "remove", "a", None),
+        ("inner[0].tags", "add", None, "c"),
+        ("statuses", "remove", "MDM_OFF", None),
+        ("statuses", "add", None, "OFFLINE"),
+    ]
+    # Lists not named unordered keep their positions.
+    assert [c.path for c in field_changes({"v": ["1", "2"]}, {"v": ["1", "3"]}, unordered=UNORDERED)] == ["v[1]"]
+
+
+def test_a_whole_rule_lists_its_fields_in_the_given_order_then_by_name() -> None:
+    body = {"action": 1, "constraint": 2, "key": "k", "name": "n", "type": "data", "executionOrder": 1}
+    order = ("key", "name", "type", "constraint", "action")
+    assert [c.path for c in field_changes({}, body, order=order)] == [*order, "executionOrder"]
+    assert [c.path for c in field_changes(body, {}, order=("key",))][:2] == ["key", "action"]
+
+
+UNORDERED = frozenset({"statuses", "tags"})

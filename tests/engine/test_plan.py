@@ -59,7 +59,7 @@ def test_create_update_and_unmanaged_without_prune() -> None:
     plan = plan_scope(PrimoProvider, want, live, prune=False)
     assert [(c.action, c.identity) for c in plan.changes] == [("update", "MDM_ENROLLMENT"), ("create", "MDM_ONLINE")]
     update = plan.changes[0]
-    assert [(f.path, f.action, f.after) for f in update.fields] == [("nonCompliantStatus[0]", "add", "MDM_OFF")]
+    assert [(f.path, f.action, f.after) for f in update.fields] == [("nonCompliantStatus", "add", "MDM_OFF")]
     assert plan.unmanaged == ["MDM_CONTROL_WIFI"]
 
 

@@ -45,7 +45,7 @@ rules:
     actions: [{action: set_status, value: "2"}]
 """
 CASES = {
-    "primo": (PRIMO, "[PENDING, MDM_OFF]", "[PENDING]", "nonCompliantStatus[0]"),
+    "primo": (PRIMO, "[PENDING, MDM_OFF]", "[PENDING]", "nonCompliantStatus"),
     "vizivault": (VAULT, "alertLevel: WARNING", "alertLevel: DANGER", "action.alertLevel"),
     "onelogin": (ONELOGIN, 'value: "90"', 'value: "120"', "conditions[0].value"),
 }
