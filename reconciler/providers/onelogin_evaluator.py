@@ -21,6 +21,9 @@ and nowhere else (docs/rule-tests.md repeats the list):
    changing the script still shows as a change.
 6. Condition sources are the built-in ones listed in SOURCES, `custom_attribute_*`, and any source
    a rule of the app uses; an input naming another source is a mistake (a located error).
+7. A value given by name (`{name: Admin}`) before names are resolved, as offline tests see the
+   manifests, is compared as that name: a test input names it the same way. Plans and `--live`
+   compare the ids the tenant's catalogues give.
 """
 
 from __future__ import annotations
@@ -125,6 +128,11 @@ class OneLoginOutcome(BaseModel):
         return {k: [_scalar_text(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in value.items()}
 
 
+def _value_text(value: Any) -> str:
+    """A rule's value as text: a value given by name is that name (assumption 7)."""
+    return str(value["name"]) if isinstance(value, dict) and "name" in value else str(value)
+
+
 def _pattern(expression: str) -> str:
     if len(expression) >= 2 and expression.startswith("/") and expression.rfind("/") > 0:
         return expression[1 : expression.rfind("/")]
@@ -141,7 +149,7 @@ def _found(pattern: re.Pattern[str], text: str) -> list[str]:
 def _action_result(action: Mapping[str, Any], user: dict[str, list[str]]) -> list[str]:
     """What one action sets (assumption 5)."""
     value = action.get("value")
-    values = [str(v) for v in (value if isinstance(value, list) else [value] if value is not None else [])]
+    values = [_value_text(v) for v in (value if isinstance(value, list) else [value] if value is not None else [])]
     if action.get("scriplet"):
         return [f"{SCRIPLET_PREFIX}{action['scriplet']}"]
     if action.get("expression"):
@@ -155,7 +163,10 @@ def _action_result(action: Mapping[str, Any], user: dict[str, list[str]]) -> lis
 
 def _matches(rule: Mapping[str, Any], user: dict[str, list[str]]) -> bool:
     """Assumption 3: all / any, and no condition matches nobody."""
-    held = (OPERATORS[c["operator"]](user.get(c["source"], []), str(c["value"])) for c in rule.get("conditions") or [])
+    held = (
+        OPERATORS[c["operator"]](user.get(c["source"], []), _value_text(c["value"]))
+        for c in rule.get("conditions") or []
+    )
     if not rule.get("conditions"):
         return False
     return any(held) if rule.get("match", "all") == "any" else all(held)

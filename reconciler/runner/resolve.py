@@ -12,9 +12,21 @@ from __future__ import annotations
 import asyncio
 
 from reconciler.engine.model import DesiredScope, DesiredState, ScopeRef
+from reconciler.engine.provider import Provider
 from reconciler.errors import InputError, NameNotResolved, Problem
 from reconciler.project.loader import scope_problems
 from reconciler.runner.sessions import Sessions
+
+
+def scope_name_key(ref: ScopeRef, provider: type[Provider]) -> str:
+    """How the names a run resolved record a scope named by name (`onelogin-prod app 'Salesforce'`)."""
+    return f"{ref.target} {provider.scope_label(ref.scope)}"
+
+
+def resolved_ref(desired: DesiredState, ref: ScopeRef, provider: type[Provider]) -> ScopeRef:
+    """The scope `ref` (as loaded, perhaps named by name) stands for once the run's names are resolved."""
+    scope = (desired.names or {}).get(scope_name_key(ref, provider), ref.scope)
+    return ScopeRef(ref.target, scope)
 
 
 async def resolve_names(desired: DesiredState, sessions: Sessions) -> dict[str, str]:
@@ -67,7 +79,7 @@ async def _resolve_scopes(
             continue
         new_ref = ScopeRef(ref.target, answer)
         if answer != ref.scope:
-            names[f"{ref.target} {sessions.provider(ref.target).scope_label(ref.scope)}"] = answer
+            names[scope_name_key(ref, type(sessions.provider(ref.target)))] = answer
         merged = scopes.get(new_ref)
         if merged is None:
             scopes[new_ref] = DesiredScope(new_ref, list(old.rules), list(old.files), list(old.origins))

@@ -17,6 +17,7 @@ from reconciler.engine.ruletests import CaseImpact, CaseResult, RuleCase, case_i
 from reconciler.errors import ApiError
 from reconciler.project.ruletest_record import record_expectations
 from reconciler.project.ruletests import load_cases
+from reconciler.runner.resolve import resolved_ref
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import Workspace
 
@@ -98,7 +99,8 @@ def plan_impact(
     scopes = {scope.ref: scope for scope in plan.scopes}
     impact = []
     for case in cases:
-        scope, state = scopes.get(case.ref), live.get(case.ref)
+        ref = resolved_ref(workspace.desired, case.ref, workspace.config.targets[case.ref.target].provider_class)
+        scope, state = scopes.get(ref), live.get(ref)
         if scope is None or not isinstance(state, LiveScope) or not scope.changes:
             continue
         before = [rule.body for rule in state.rules if not rule.tombstone]

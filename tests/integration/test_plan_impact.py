@@ -96,3 +96,13 @@ def test_no_impact_section_without_a_behaviour_change(project: Project) -> None:
     result = project.run("plan")
     assert "Impact on rule tests" not in result.output
     assert project.plan_json()["impact"] == []
+
+
+def test_an_app_named_by_name_in_manifests_and_tests_gets_its_impact(project: Project) -> None:
+    seed(project)
+    by_name = "app: {name: Salesforce}\n"
+    project.write("rules/app.yaml", ONE_RULE_APP.replace("app: 7\n", by_name))
+    project.write("tests/rules/app.yaml", TESTS.replace("app: 7\n", by_name))
+    assert project.run("test").exit_code == 1  # no expectations yet, but the file loads
+    result = project.run("plan")
+    assert "    ~ alice: rules +first; set_role +340476\n" in result.output, result.output

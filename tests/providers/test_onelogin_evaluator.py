@@ -100,6 +100,12 @@ def test_a_scalar_action_value_is_the_one_item_list_the_api_treats_it_as() -> No
     assert run([scalar], title="x").actions == {"set_status": ["2"]}
 
 
+def test_a_value_given_by_name_is_compared_as_that_name_before_names_are_resolved() -> None:
+    named = {**rule("r", ("has_role", "ri", "x")), "actions": [{"action": "set_role", "value": [{"name": "Admin"}]}]}
+    named["conditions"][0]["value"] = {"name": "Employee"}
+    assert run([named], has_role=["Employee"]).actions == {"set_role": ["Admin"]}
+
+
 def test_a_rule_without_conditions_matches_nobody() -> None:
     assert run([rule("nobody")], department="x") == OneLoginOutcome()
 
