@@ -136,6 +136,12 @@ class Provider(ABC):
         a problem for every name that does not resolve. Read-only; nothing by default."""
         return []
 
+    async def portable_form(self, scope: str, rules: list[dict[str, Any]]) -> str:
+        """For `import`: give by name, in `rules` (manifest form, changed in place), what differs between
+        tenants, where the name is unique in this one; returns the scope key the manifest's header should
+        use (a name, when unique). Nothing by default."""
+        return scope
+
     async def remote_problems(self, scope: str, rules: list[DesiredRule]) -> list[Problem]:
         """Checks against what the live tenant accepts (`validate --remote`); read-only. None by default."""
         return []

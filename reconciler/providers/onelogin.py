@@ -30,6 +30,7 @@ from reconciler.providers.onelogin_names import (
     Catalogues,
     IdOrName,
     name_uses,
+    name_values,
     named_app,
     resolve_values,
     unresolved,
@@ -279,6 +280,13 @@ class OneLoginProvider(Provider):
         if not any(True for _ in name_uses(rules)):
             return []
         return await resolve_values(self.catalogues, app_id(scope), self.scope_label(scope), rules)
+
+    async def portable_form(self, scope: str, rules: list[dict[str, Any]]) -> str:
+        await name_values(self.catalogues, app_id(scope), rules)
+        apps = await self.catalogues.apps()
+        title = apps.get(app_id(scope))
+        unique = bool(title) and list(apps.values()).count(title) == 1
+        return f"{NAMED_APP_PREFIX}{title}" if unique else scope
 
     async def _catalog(self, path: str, names: set[str]) -> dict[str, list[dict[str, Any]]]:
         """`{name: entries}` of `GET {path}/{name}/...` for each name, fetched concurrently (and once a run)."""

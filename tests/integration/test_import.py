@@ -3,6 +3,7 @@ random live rule sets of each provider, and the demo tenant imported over hand-c
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -20,6 +21,8 @@ from reconciler.cli.demo import prepare_sandbox
 from reconciler.project.config import load_config
 from reconciler.project.loader import load_desired, manifest_files
 from reconciler.providers.registry import PROVIDERS
+from reconciler.runner.resolve import resolve_names
+from reconciler.runner.sessions import Sessions
 from reconciler.sandbox import SandboxServer
 from tests.conftest import Project, make_project
 from tests.strategies import onelogin_apps, primo_rules, vizivault_rules
@@ -79,6 +82,15 @@ def meaning(project: Project, target: str) -> dict[str, list[tuple[str, dict[str
     config = load_config(project.root / "reconciler.yaml")
     provider = config.targets[target].provider_class
     state = load_desired(config, [config.targets[target]])
+
+    async def resolve() -> None:  # imported manifests name apps and values by name, as plan resolves them
+        async with Sessions([config.targets[target]]) as sessions:
+            await resolve_names(state, sessions)
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in project.env.items():
+            patch.setenv(name, value)
+        asyncio.run(resolve())
     out = {}
     for ref, scope in state.scopes.items():
         rules = [(r.identity, provider.normalize(r.body)) for r in scope.rules]

@@ -164,3 +164,44 @@ def test_a_saved_plan_is_refused_once_a_name_resolves_elsewhere(tenants: Project
     assert "plan is stale" in result.output
     assert "onelogin-prod/app:700201 set_role 'Sales' now resolves to 910002; the plan has 910003" in result.output
     assert tenants.sandbox.stats.writes == 0
+
+
+def test_import_writes_names_where_unique_and_the_plan_is_then_empty(tenants: Project) -> None:
+    prod = tenants.tenant("onelogin-prod")
+    prod.add_app(700202, "Workday")  # two apps named Workday: that one keeps its id
+    prod.add_rule(
+        700201,
+        {
+            "name": "Admins",
+            "match": "all",
+            "enabled": True,
+            "conditions": [{"source": "has_role", "operator": "ri", "value": "910000"}],
+            "actions": [{"action": "set_role", "value": ["910000", "910003"]}, {"action": "set_email", "value": ["x"]}],
+        },
+    )
+    prod.add_rule(
+        700202,
+        {
+            "name": "Dormant",
+            "match": "all",
+            "enabled": True,
+            "conditions": [{"source": "last_login", "operator": ">", "value": "90"}],
+            "actions": [{"action": "set_status", "value": ["2"]}],
+        },
+    )
+    result = tenants.run("import", "-t", "onelogin-prod")
+    assert result.exit_code == 0, result.output
+    folder = tenants.root / "rules/onelogin-prod"
+    salesforce = (folder / "salesforce.yaml").read_text(encoding="utf-8")
+    assert "app: {name: Salesforce}" in salesforce or "app:\n  name: Salesforce" in salesforce
+    assert "{source: has_role, operator: ri, value: {name: Admin}}" in salesforce
+    assert "{action: set_role, value: [{name: Admin}, {name: Sales}]}" in salesforce
+    assert "{action: set_email, value: [x]}" in salesforce  # free text stays as it is
+    (workday,) = [p for p in folder.iterdir() if p.name.startswith("workday")]
+    workday_text = workday.read_text(encoding="utf-8")
+    assert "app: 700202" in workday_text
+    assert "{action: set_status, value: [{name: Suspended}]}" in workday_text
+    plan = tenants.run("plan", "-t", "onelogin-prod", "--prune", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    again = tenants.run("import", "-t", "onelogin-prod")
+    assert "Nothing to write" in again.output, again.output

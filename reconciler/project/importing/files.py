@@ -11,6 +11,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from reconciler.engine.provider import Provider
 from reconciler.errors import Location
+from reconciler.project import variables
 from reconciler.project.config import Config, Target
 from reconciler.project.importing.yamlstyle import load_text
 from reconciler.project.loader import HEADER_KEYS, RULE_META_KEYS, manifest_files
@@ -78,14 +79,20 @@ def read_manifests(config: Config, target: Target, provider: type[Provider], fol
         names = _file_targets(raw)
         if target.name not in names:
             continue
-        header = {k: v for k, v in plain(raw).items() if k not in HEADER_KEYS}
+        header = with_vars({k: v for k, v in plain(raw).items() if k not in HEADER_KEYS}, target)
         scope = provider.scope_of(provider.scope_model.model_validate(header))
         others = [n for n in names if n != target.name]
         rules = raw.get("rules") or []
-        identities = [rule_identity(provider, node) for node in rules]
+        identities = [rule_identity(provider, node, target) for node in rules]
         files.append(ManifestFile(path, display_path(path, config.root_dir), scope, raw, text, identities, others))
     return files
 
 
-def rule_identity(provider: type[Provider], node: Any) -> str:
-    return provider.identity(provider.to_body(provider.rule_model.model_validate(rule_data(node))))
+def rule_identity(provider: type[Provider], node: Any, target: Target | None = None) -> str:
+    data = rule_data(node) if target is None else with_vars(rule_data(node), target)
+    return provider.identity(provider.to_body(provider.rule_model.model_validate(data)))
+
+
+def with_vars(data: dict[str, Any], target: Target) -> dict[str, Any]:
+    """`data` as the target sees it: each `{var: NAME}` replaced by its value (the loader checked them)."""
+    return variables.substitute(data, list(variables.find_refs(data)), target.spec.vars)[0]

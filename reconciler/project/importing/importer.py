@@ -29,6 +29,7 @@ from reconciler.project.importing.blocks import render_manifest
 from reconciler.project.importing.files import ManifestFile, read_manifests, rule_data
 from reconciler.project.importing.live_form import ImportedRule, ImportedScope, read_tenant
 from reconciler.project.importing.merge import differs, pin_computed_fields
+from reconciler.project.importing.yamlstyle import to_node
 from reconciler.project.loader import load_desired
 from reconciler.project.yamlsource import display_path
 
@@ -122,6 +123,10 @@ class Importer:
         self.plan = ImportPlan(target.name)
 
     def run(self, scopes: list[ImportedScope], *, whole_tenant: bool) -> ImportPlan:
+        # A manifest may name its scope by name (an app by its name): it is the live scope of that name.
+        by_name = {s.header_scope: s.ref.scope for s in scopes if s.header_scope}
+        for file in self.files:
+            file.scope = by_name.get(file.scope, file.scope)
         for scope in scopes:
             self._import_scope(scope)
             self.plan.rule_count += len(scope.rules)
@@ -176,7 +181,7 @@ class Importer:
                 self.files.append(file)
                 files.append(file)
                 own.append(file)
-            file.new_rules[rule.identity] = rule.manifest
+            file.new_rules[rule.identity] = rule.written
             held[rule.identity] = file
         for file in own:
             self._order_file(file, live_ids)
@@ -233,7 +238,7 @@ class Importer:
             path = path.with_name(f"{stem}-{slug(scope.ref.scope)}.yaml")
         data = CommentedMap()
         data["target"] = self.target.name
-        data.update(self.provider.scope_header(scope.ref.scope))
+        data.update(to_node(self.provider.scope_header(scope.header_scope or scope.ref.scope)))
         data.yaml_set_start_comment(f"Imported from {self.target.name} with `reconciler import`: {scope.title}.")
         return ManifestFile(path, display_path(path, self.config.root_dir), scope.ref.scope, data, None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,8 +20,14 @@ from reconciler.project.config import Target
 @dataclass
 class ImportedRule:
     identity: str
-    manifest: dict[str, Any]
+    manifest: dict[str, Any]  # as live says it, ids and all
     live: LiveRule
+    portable: dict[str, Any] | None = None  # the same with names for what differs between tenants
+
+    @property
+    def written(self) -> dict[str, Any]:
+        """What the import writes: names where the tenant has unique ones, else the live ids."""
+        return self.manifest if self.portable is None else self.portable
 
 
 @dataclass
@@ -31,6 +38,7 @@ class ImportedScope:
     title: str
     rules: list[ImportedRule] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    header_scope: str = ""  # the scope as a new file's header names it (by name where unique); "": ref.scope
 
 
 def manifest_form(provider: type[Provider], live: LiveScope, title: str) -> ImportedScope:
@@ -74,5 +82,9 @@ async def read_tenant(
         state = live[ref]
         if isinstance(state, ApiError):
             raise state
-        imported.append(manifest_form(provider, state, titles[ref.scope]))
+        scope = manifest_form(provider, state, titles[ref.scope])
+        for rule in scope.rules:
+            rule.portable = copy.deepcopy(rule.manifest)
+        scope.header_scope = await online.portable_form(ref.scope, [r.written for r in scope.rules])
+        imported.append(scope)
     return imported

@@ -118,9 +118,12 @@ class RuleMerge:
         node.extend(to_node(wanted[j], list_item=True) for j in unmet[len(spare) :])
 
 
-def pin_computed_fields(provider: type[Provider], existing: dict[str, Any], imported: ImportedRule) -> dict[str, Any]:
-    """The imported rule, keeping server-filled fields the manifest pins (at their live values)."""
-    wanted = dict(imported.manifest)
+def pin_computed_fields(
+    provider: type[Provider], existing: dict[str, Any], imported: ImportedRule, form: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The imported rule (as written, or in `form`), keeping server-filled fields the manifest pins (at
+    their live values)."""
+    wanted = dict(imported.written if form is None else form)
     for name in provider.computed_fields:
         if name in existing and name not in wanted and imported.live.body.get(name) is not None:
             wanted[name] = imported.live.body[name]
@@ -130,6 +133,7 @@ def pin_computed_fields(provider: type[Provider], existing: dict[str, Any], impo
 def differs(provider: type[Provider], node: Any, imported: ImportedRule) -> bool:
     """True when the manifest rule does not say what is live (as the plan or a re-import sees it)."""
     existing = rule_data(node)
-    wanted = pin_computed_fields(provider, existing, imported)
     desired = canonical(provider, existing)
-    return desired is None or desired != canonical(provider, wanted)
+    # The manifest may give ids or names (import writes names where they are unique): either holds.
+    forms = [pin_computed_fields(provider, existing, imported, form) for form in (imported.written, imported.manifest)]
+    return desired is None or all(desired != canonical(provider, form) for form in forms)

@@ -33,6 +33,7 @@ def _yaml(style: YamlStyle) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096  # never fold a long line the user wrote
+    yaml.brace_single_entry_mapping_in_flow_sequence = True  # `[{name: Admin}]`, not `[name: Admin]`
     yaml.indent(mapping=style.mapping, sequence=style.sequence, offset=style.offset)
     return yaml
 
@@ -70,18 +71,27 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+def _atom(value: Any) -> bool:
+    """A scalar, or a one-key mapping of a scalar (`{name: Admin}`): written inline like a scalar."""
+    if isinstance(value, dict):
+        return len(value) == 1 and not isinstance(next(iter(value.values())), dict | list)
+    return not isinstance(value, list)
+
+
 def _inline_text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(map(_inline_text, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_inline_text(v)}" for k, v in value.items()) + "}"
     return str(value)
 
 
 def _inline(value: dict[str, Any] | list[Any]) -> bool:
     """Short lists of scalars, and short list items made of scalars and such lists, read best inline."""
     if isinstance(value, list):
-        flat = all(not isinstance(item, dict | list) for item in value)
+        flat = all(_atom(item) for item in value)
         return bool(value) and flat and len(_inline_text(value)) <= FLOW_LIST_MAX_CHARS
-    simple = all(not isinstance(v, dict) and (not isinstance(v, list) or _inline(v)) for v in value.values())
+    simple = all(_atom(v) or (isinstance(v, list) and _inline(v)) for v in value.values())
     text = ", ".join(f"{k}: {_inline_text(v)}" for k, v in value.items())
     return bool(value) and simple and len(text) <= FLOW_MAP_MAX_CHARS
 
@@ -90,7 +100,7 @@ def to_node(value: Any, *, list_item: bool = False) -> Any:
     """Plain data as ruamel nodes: block style, except what `_inline` finds short enough."""
     if isinstance(value, dict):
         node = CommentedMap((key, to_node(item)) for key, item in value.items())
-        if list_item and _inline(value):
+        if (list_item and _inline(value)) or (value and _atom(value)):
             node.fa.set_flow_style()
         return node
     if isinstance(value, list):
