@@ -12,6 +12,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.project.config import load_config
 from reconciler.project.policies import read_policy_sources
 from reconciler.project.rego import run_tests
+from reconciler.project.regosource import untested_checks
 from reconciler.render.junit import junit_xml
 
 MARKS = {"pass": ("✓ pass ", "green"), "fail": ("✗ FAIL ", "red"), "error": ("✗ ERROR", "red")}
@@ -49,6 +50,9 @@ def policy_test(config_path: Path, junit_path: Path | None) -> None:
             junit_path.write_text(junit_xml(results), encoding="utf-8")
         except OSError as exc:
             raise ReconcilerError(f"{junit_path}: cannot write the JUnit report ({exc.strerror})") from exc
+    for check in untested_checks(sources):
+        note = f"! untested: {check.rule} ({check.location}): no test refers to its package"
+        click.echo(click.style(note, fg="yellow"))
     counts = {outcome: sum(1 for r in results if r.outcome == outcome) for outcome in MARKS}
     click.echo(
         f"\n{len(results)} policy tests: {counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors."

@@ -165,3 +165,17 @@ def _owner(notes: dict[str, Any]) -> str | None:
         parts = [str(first[k]) for k in ("name", "email") if first.get(k)]
         return " ".join(parts[:1] + [f"<{p}>" for p in parts[1:]]) or None
     return _text(first)
+
+
+def untested_checks(sources: list[RegoSource]) -> list[PolicyCheck]:
+    """The deny/warn/violation rules of packages no test file refers to (by `data.<package>` or its package):
+    rego-cpp reads a typo as undefined rather than an error, so an untested deny may never fire."""
+    tests = [s for s in sources if s.tests]
+    untested = []
+    for source in sources:
+        if source.is_test:
+            continue
+        mention = re.compile(rf"\bdata\.{re.escape(source.package)}(?![\w])")
+        if not any(t.package == source.package or mention.search(t.text) for t in tests):
+            untested += source.checks
+    return untested

@@ -187,3 +187,13 @@ def test_policy_test_without_tests_says_so_and_fails_only_when_required(project:
     required = policy_test(project)
     assert required.exit_code == 1
     assert "error: no test_ rule in 'policies' (no .rego file) and policies.required is true" in required.output
+
+
+def test_policy_test_names_the_policies_no_test_refers_to(prod: Project) -> None:
+    prod.write("policies/untested.rego", 'package reconciler.untested\n\ndeny contains "x" if input.nothing\n')
+    result = policy_test(prod)
+    assert result.exit_code == 0, result.output
+    assert "! untested: reconciler.untested.deny (policies/untested.rego:3:1): no test refers to its package" in (
+        result.output
+    )
+    assert result.output.count("! untested") == 1
