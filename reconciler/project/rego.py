@@ -24,7 +24,8 @@ from reconciler.engine.policy import PolicyCheck, PolicyFinding, PolicyReport, P
 from reconciler.errors import InputError, Location, Problem
 from reconciler.project.regosource import RegoSource
 
-ERROR_ENTRY = re.compile(r"\(error \d+:(?P<file>[^|]*)\|(?P<offset>\d+)\|\d+\s*\(errormsg (?P<size>\d+):")
+# Read as bytes: the engine's sizes and offsets count bytes.
+ERROR_ENTRY = re.compile(rb"\(error \d+:(?P<file>[^|]*)\|(?P<offset>\d+)\|\d+\s*\(errormsg (?P<size>\d+):")
 ERROR_MESSAGE = re.compile(r"\(errormsg (\d+):([^\n)]*)")
 RUNTIME_HINT = (
     "the Rego engine stopped evaluating this rule (a built-in given a value of the wrong type, a division "
@@ -50,11 +51,13 @@ def engine_problems(message: str, sources: Sequence[RegoSource]) -> list[Problem
     """The located problems in a rego-cpp error text ('(error 6:a.rego|43|1 (errormsg 16:...' entries)."""
     by_name = {s.shown_as: s for s in sources}
     problems = []
-    for match in ERROR_ENTRY.finditer(message):
+    raw = message.encode()
+    for match in ERROR_ENTRY.finditer(raw):
         start = match.end()
-        text = message.encode()[start : start + int(match.group("size"))].decode(errors="replace")
-        source = by_name.get(match.group("file"))
-        where = source.location_at(int(match.group("offset"))) if source else Location(match.group("file"))
+        text = raw[start : start + int(match.group("size"))].decode(errors="replace")
+        file = match.group("file").decode(errors="replace")
+        source = by_name.get(file)
+        where = source.location_at(int(match.group("offset"))) if source else Location(file)
         problems.append(Problem(where, "", f"Rego: {text}"))
     return problems
 

@@ -55,6 +55,13 @@ BAD = [
         "policies/a.rego:3:22 Rego: this is unclosed",
     ),
     (
+        "syntax-after-unicode",
+        "rego-syntax",
+        {"policies/a.rego": 'package reconciler.a\n\n# café, naïve\ndeny contains msg if {\n\tmsg := "é"\n'},
+        "",
+        "policies/a.rego:4:22 Rego: this is unclosed",
+    ),
+    (
         "syntax-bad-token",
         "rego-syntax",
         {"policies/a.rego": "package reconciler.a\n\ndeny contains 1 if {\n\tx := [1,\n}\n"},
