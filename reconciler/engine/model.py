@@ -78,6 +78,9 @@ class DesiredState:
     digests: dict[str, str] = field(default_factory=dict)
     # Once the names manifests give are resolved in their tenants: "what, where" -> the id it resolved to.
     names: dict[str, str] | None = None
+    # Targets a manifest that failed to load may have held rules for. Loading refuses any problem, so
+    # this is defence in depth: a rule missing only because its file failed must never be pruned.
+    incomplete_targets: set[str] = field(default_factory=set)
 
     def scope(self, ref: ScopeRef) -> DesiredScope:
         if ref not in self.scopes:

@@ -33,7 +33,8 @@ class EnvRef(BaseModel):
 
 
 class TargetConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: `prune: "yes"` or `concurrency: true` is a mistake to report, not a value to convert
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     provider: ProviderName
     url: str | EnvRef

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,11 +25,57 @@ TARGET_FILTER_KEYS = ("only_targets", "except_targets")
 RULE_META_KEYS = ("protect", *TARGET_FILTER_KEYS)  # reconciler's own per-rule settings, never sent to an API
 
 
+MANIFEST_SUFFIXES = (".yaml", ".yml")  # in any case: `.YAML` and `.Yml` are manifests too
+
+
 def manifest_files(rules_dir: Path) -> list[Path]:
     """Every manifest, in a stable order so that plans and errors are deterministic."""
+    return find_manifests(rules_dir)[0]
+
+
+def find_manifests(rules_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Every manifest under `rules_dir`, following symbolic links, and what could not be read there.
+
+    Nothing is skipped silently: a folder that cannot be listed, a broken link or a manifest that is
+    not a regular file is a problem (path, message), so that no rule is lost without a word.
+    """
     if not rules_dir.is_dir():
-        return []
-    return sorted(p for p in rules_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        return [], [(rules_dir, "is not a folder" if rules_dir.exists() else "folder not found")]
+    files: dict[Path, Path] = {}  # real path -> path as found; a file reached twice is read once
+    problems: list[tuple[Path, str]] = []
+    seen_folders: set[Path] = set()
+    folders = [rules_dir]
+    while folders:
+        folder = folders.pop()
+        real = folder.resolve()
+        if real in seen_folders:
+            continue  # a link back into the tree: its files are read where they are
+        seen_folders.add(real)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            problems.append((folder, f"cannot read folder: {exc.strerror}"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if _is_folder(entry):
+                folders.append(path)
+            elif path.suffix.lower() not in MANIFEST_SUFFIXES:
+                continue
+            elif entry.is_symlink() and not path.exists():
+                problems.append((path, f"broken symbolic link (to {os.readlink(path)}): the manifest is missing"))
+            elif not path.is_file():
+                problems.append((path, "not a regular file, so it is not read as a manifest"))
+            else:
+                files.setdefault(path.resolve(), path)
+    return sorted(files.values()), sorted(problems)
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows a symbolic link
+    except OSError:
+        return False
 
 
 def _file_targets(raw: dict[str, Any], config: Config, file: str, problems: list[Problem]) -> list[str]:
@@ -48,6 +95,9 @@ def _file_targets(raw: dict[str, Any], config: Config, file: str, problems: list
         return []
     if isinstance(names, str):
         names = [names]
+    if names == []:
+        problems.append(Problem(node_location(raw, [key], file), key, "must name at least one target"))
+        return []
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         problems.append(Problem(node_location(raw, [key], file), key, "must be a target name or a list of names"))
         return []
@@ -77,21 +127,24 @@ def _file_targets(raw: dict[str, Any], config: Config, file: str, problems: list
     return known
 
 
-def _load_file(path: Path, config: Config, selected: set[str], state: DesiredState, problems: list[Problem]) -> None:
+def _load_file(
+    path: Path, config: Config, selected: set[str], state: DesiredState, problems: list[Problem]
+) -> list[str] | None:
+    """Load one manifest into `state`; returns the targets it names (None until it names them)."""
     file = display_path(path, config.root_dir)
     try:
         raw = load_yaml(path, file, state.digests)
     except InputError as exc:
         problems.extend(exc.problems)
-        return
+        return None
     if raw is None:
-        return  # an empty file declares nothing
+        return None  # an empty file declares nothing
     if not isinstance(raw, dict):
         problems.append(Problem(Location(file, 1, 1), "", "a manifest is a mapping with 'target' and 'rules'"))
-        return
+        return None
     target_names = _file_targets(raw, config, file, problems)
     if not target_names:
-        return
+        return None
     manifest = Manifest(raw, file, target_names, config.targets[target_names[0]].provider_class, path)
     found: list[Problem] = []
     for data, targets in _variants(manifest, config, selected, found):
@@ -99,6 +152,7 @@ def _load_file(path: Path, config: Config, selected: set[str], state: DesiredSta
     # A malformed `{var: ...}` is reported once, not again as a wrong value of its field.
     malformed = {p.field for p in found if p.message.startswith(variables.MALFORMED)}
     problems.extend(p for p in found if p.field not in malformed or p.message.startswith(variables.MALFORMED))
+    return target_names
 
 
 @dataclass
@@ -315,9 +369,25 @@ def load_desired(config: Config, targets: list[Target], rules_dir: Path | None =
     selected = {t.name for t in targets}
     state = DesiredState()
     problems: list[Problem] = []
+    folder = rules_dir or config.rules_dir
+    paths, unread = find_manifests(folder)
+    for path, message in unread:
+        if path != folder:  # shown as found, not where a link leads
+            problems.append(Problem(Location(f"{display_path(path.parent, config.root_dir)}/{path.name}"), "", message))
+        elif not path.exists() and (rules_dir is not None or "rules_dir" not in config.raw):
+            continue  # no `rules/` (or import folder) yet, none named in the config: there is nothing to read
+        else:  # the rules folder itself: point at the config that names it
+            where = node_location(config.raw, ["rules_dir"], config.shown_as)
+            shown = display_path(path, config.root_dir)
+            problems.append(Problem(where, "rules_dir", f"{shown!r} {message}; no manifest could be read"))
+    if problems:  # a manifest that could not be read may have held rules of any target
+        state.incomplete_targets |= selected
     with cycle_collection_paused():
-        for path in manifest_files(rules_dir or config.rules_dir):
-            _load_file(path, config, selected, state, problems)
+        for path in paths:
+            before = len(problems)
+            named = _load_file(path, config, selected, state, problems)
+            if len(problems) > before:
+                state.incomplete_targets |= selected if named is None else selected & set(named)
     _check_identities(state, config, problems)
     if problems:
         # The variants of one file (targets with different variables) share most of their problems.

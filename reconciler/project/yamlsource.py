@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.cyaml import CParser
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -35,8 +34,31 @@ from ruamel.yaml.events import (
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import Resolver
 
-from reconciler.engine.digest import content_digest
 from reconciler.errors import InputError, Location, Problem
+from reconciler.project.yamllimits import (
+    COLLECTION_TAGS,
+    FORBIDDEN_IN_FILE,
+    FORBIDDEN_IN_VALUE,
+    MAX_DEPTH,
+    SCALAR_TAGS,
+    AliasBudget,
+    SourceFloat,
+    SourceInt,
+    UnsafeYamlError,
+    character_name,
+    check_tree,
+    read_text_file,
+    refuse_characters,
+)
+from reconciler.project.yamlnodes import (  # noqa: F401 - the reader's nodes, imported from here by its users
+    POSITIONED_MAPS,
+    POSITIONED_SEQS,
+    Positions,
+    YamlMap,
+    YamlSeq,
+    node_location,
+    plain,
+)
 
 STR_TAG = "tag:yaml.org,2002:str"
 _IMPLICIT = Resolver.yaml_implicit_resolvers  # YAML 1.2 rules for plain scalars, by first character
@@ -44,43 +66,6 @@ _PLAIN_INT = re.compile(r"[-+]?[0-9]+")
 _SPECIAL_FLOATS = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
 _NO_KEY = object()  # a mapping frame waiting for its next key
 _MERGE = object()  # the `<<` key
-
-
-class Positions:
-    """Where a mapping or sequence and each of its entries start (0-based, like ruamel's `lc`)."""
-
-    __slots__ = ("col", "data", "line")
-
-    def __init__(self, line: int, col: int) -> None:
-        self.line = line
-        self.col = col
-        self.data: dict[Any, tuple[int, ...]] = {}  # key: (key line, key col, value line, value col)
-
-    def key(self, key: Any) -> tuple[int, int]:
-        entry = self.data[key]
-        return entry[0], entry[1]
-
-    def value(self, key: Any) -> tuple[int, int]:
-        entry = self.data[key]
-        return entry[2], entry[3]
-
-    def item(self, index: int) -> tuple[int, int]:
-        entry = self.data[index]
-        return entry[0], entry[1]
-
-
-class YamlMap(dict[Any, Any]):
-    """A YAML mapping with the positions of its keys and values."""
-
-    __slots__ = ("lc",)
-    lc: Positions
-
-
-class YamlSeq(list[Any]):
-    """A YAML sequence with the positions of its items."""
-
-    __slots__ = ("lc",)
-    lc: Positions
 
 
 class DuplicateKeyError(MarkedYAMLError):
@@ -124,6 +109,8 @@ class _TreeBuilder:
         # Plain scalars' values by text: a manifest repeats its keys and many values, and a text
         # always resolves to the same (immutable) value.
         self.plain: dict[str, Any] = {}
+        self.documents = 0
+        self.aliases = AliasBudget()
 
     def build(self, parser: CParser) -> Any:
         stack = self.stack
@@ -131,7 +118,6 @@ class _TreeBuilder:
         plain_values = self.plain
         get_event = parser.get_event
         frame: _Frame | None = None
-        documents = 0
         while (event := get_event()) is not None:
             kind = type(event)
             if kind is ScalarEvent:
@@ -143,10 +129,20 @@ class _TreeBuilder:
                         value = plain_values[text] = self._plain(text, event)
                 elif tag is None or tag == STR_TAG:
                     value = text
+                    if event.style == '"' and (found := FORBIDDEN_IN_VALUE.search(text)):
+                        raise UnsafeYamlError.at(
+                            f"character {character_name(found.group())} is not allowed in a value "
+                            "(control characters and bidirectional overrides print misleadingly)",
+                            event.start_mark,
+                        )
                 else:
                     value = self._typed(str(tag), text, event)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 mark = event.start_mark
+                if len(stack) >= MAX_DEPTH:
+                    raise UnsafeYamlError.at(f"mappings and lists nest more than {MAX_DEPTH} levels deep here", mark)
+                if event.ctag is not None and str(event.ctag) not in COLLECTION_TAGS[kind is MappingStartEvent]:
+                    raise UnsafeYamlError.at(f"the tag {event.tag} is not supported here", mark)
                 value = YamlMap() if kind is MappingStartEvent else YamlSeq()
                 value.lc = Positions(mark.line, mark.column)
             elif kind is MappingEndEvent:
@@ -158,15 +154,19 @@ class _TreeBuilder:
                 frame = stack[-1] if stack else None
                 continue
             elif kind is AliasEvent:
-                self._add(frame, anchors[event.anchor], event.start_mark)
+                self._add(frame, self._alias(event), event.start_mark)
                 continue
             elif kind is DocumentStartEvent:
-                documents += 1
-                if documents > 1:  # a second document would replace the first: let ruamel word the error
-                    raise MarkedYAMLError("a file holds one YAML document", event.start_mark)
+                self.documents += 1
+                if self.documents > 1:
+                    raise UnsafeYamlError.at(
+                        "a second YAML document starts here; a file holds one document (a '---' line "
+                        "separates documents): move what follows into a file of its own, or delete the line",
+                        event.start_mark,
+                    )
                 continue
             else:
-                continue  # stream boundaries, document ends
+                continue  # stream boundaries and document ends
             if event.anchor is not None:
                 anchors[event.anchor] = value
             self._add(frame, value, event.start_mark)
@@ -175,31 +175,57 @@ class _TreeBuilder:
                 stack.append(frame)
         return self.root
 
+    def _alias(self, event: AliasEvent) -> Any:
+        """The anchored node, refused when undefined, containing itself, or expanding too far."""
+        open_nodes = [frame.container for frame in self.stack]
+        return self.aliases.resolve(event.anchor, self.anchors, open_nodes, event.start_mark)
+
     def _plain(self, value: str, event: ScalarEvent) -> Any:
         for tag, regexp in _IMPLICIT.get(value[:1], ()):
             if regexp.match(value):
-                return self._typed(str(tag), value, event)
+                if str(tag) not in SCALAR_TAGS:
+                    return value  # `=` (YAML 1.1's "value"): plain text in YAML 1.2
+                typed = self._typed(str(tag), value, event)
+                if type(typed) in (int, float) and str(typed) != value:
+                    # `007`, `1e3`, `0x1F` keep what was written, for fields that take text
+                    return (SourceInt if type(typed) is int else SourceFloat)(typed, value)
+                return typed
         return value
 
     def _typed(self, tag: str, value: str, event: ScalarEvent) -> Any:
         kind = tag.rsplit(":", 1)[-1]
+        if tag not in SCALAR_TAGS:
+            raise UnsafeYamlError.at(f"the tag {event.tag} is not supported here", event.start_mark)
+        try:
+            typed = self._construct(kind, tag, value, event)
+        except (ValueError, TypeError, ArithmeticError, LookupError) as exc:  # `!!int "ten"`, `!!bool maybe`
+            raise UnsafeYamlError.at(f"{value!r} cannot be read as !!{kind}", event.start_mark) from exc
+        if type(typed) is float and not math.isfinite(typed):
+            raise UnsafeYamlError.at(f"{value} is not a finite number", event.start_mark)
+        return typed
+
+    def _construct(self, kind: str, tag: str, value: str, event: ScalarEvent) -> Any:
         if kind == "int" and _PLAIN_INT.fullmatch(value):
+            if len(value) > 40:  # int() of a huge digit string is slow, and no field takes one
+                raise ValueError("too long")
             return int(value)
         if kind == "float":
             text = value.replace("_", "").lower()
             return _SPECIAL_FLOATS[text] if text in _SPECIAL_FLOATS else float(text)
         if kind == "bool":
-            return value.lower() == "true"
+            return {"true": True, "false": False}[value.lower()]
         if kind == "null":
-            return None
+            return {"": None, "~": None, "null": None}[value.lower()]
         if kind == "merge":
             return _MERGE
         if self.constructor is None:
             self.constructor = SafeConstructor(loader=_ScalarLoader())
         node = ScalarNode(tag, value, event.start_mark, event.end_mark, style=event.style)
-        return self.constructor.construct_object(node, deep=True)  # 0x1F, 0o17, dates, explicit tags
+        return self.constructor.construct_object(node, deep=True)  # 0x1F, 0o17, dates
 
     def _add(self, frame: _Frame | None, value: Any, mark: Any) -> None:
+        if value is _MERGE and (frame is None or not frame.is_map or frame.key is not _NO_KEY):
+            value = "<<"  # `<<` merges only as a key
         if frame is None:
             self.root = value
         elif not frame.is_map:
@@ -211,7 +237,10 @@ class _TreeBuilder:
             key, key_mark = frame.key, frame.key_mark
             frame.key = _NO_KEY
             if key is _MERGE:
-                frame.merged.extend(value if isinstance(value, list) else [value])
+                sources = value if isinstance(value, list) else [value]
+                if not all(isinstance(source, YamlMap) for source in sources):
+                    raise UnsafeYamlError.at("a merge key `<<` takes an alias of a mapping, or a list of them", mark)
+                frame.merged.extend(sources)
             elif key in frame.data:
                 raise DuplicateKeyError("while constructing a mapping", None, f"found duplicate key {key!r}", key_mark)
             else:
@@ -222,11 +251,10 @@ class _TreeBuilder:
     def _merge(frame: _Frame) -> None:
         """`<<: *base`: keys of the merged mappings that this mapping does not give itself."""
         for source in frame.merged:
-            if isinstance(source, YamlMap):
-                for key, value in source.items():
-                    if key not in frame.container:
-                        frame.container[key] = value
-                        frame.data[key] = source.lc.data[key]
+            for key, value in source.items():
+                if key not in frame.container:
+                    frame.container[key] = value
+                    frame.data[key] = source.lc.data[key]
 
 
 def _round_trip(text: str) -> Any:
@@ -234,7 +262,14 @@ def _round_trip(text: str) -> Any:
     such as `[:0]`, and words errors as users of ruamel know them."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
-    return _positioned(yaml.load(text))
+    try:
+        data = yaml.load(text)
+    except RecursionError as exc:
+        raise UnsafeYamlError(f"mappings and lists nest more than {MAX_DEPTH} levels deep") from exc
+    except (ValueError, TypeError, ArithmeticError, LookupError) as exc:  # a scalar its tag cannot hold
+        raise UnsafeYamlError(f"a value cannot be read as its tag says ({exc})") from exc
+    check_tree(data, [0], set(), {}, 0)
+    return _positioned(data)
 
 
 def _positioned(node: Any) -> Any:
@@ -253,7 +288,14 @@ def _positioned(node: Any) -> Any:
 
 
 def parse_yaml(text: str) -> Any:
-    """One YAML document as YamlMap / YamlSeq / scalars with positions; raises MarkedYAMLError."""
+    """One YAML document as YamlMap / YamlSeq / scalars with positions.
+
+    Raises MarkedYAMLError for bad syntax and UnsafeYamlError for what this reader refuses (see the
+    limits above): a second document, an undefined or cyclic alias, an alias bomb, deep nesting,
+    forbidden characters, a value its tag cannot hold."""
+    found = FORBIDDEN_IN_FILE.search(text)
+    if found:
+        raise refuse_characters(text, found, "in a YAML file (control characters and bidirectional overrides)")
     parser = CParser(text)
     try:
         return _TreeBuilder().build(parser)
@@ -283,69 +325,19 @@ def display_path(path: Path, root: Path | None) -> str:
 
 
 def load_yaml(path: Path, shown_as: str, digests: dict[str, str] | None = None) -> Any:
-    """Load one YAML document with positions; syntax errors become located problems.
+    """Load one YAML document with positions; every error becomes one located problem.
 
     With `digests`, the digest of the bytes read is recorded under `shown_as` (saved plans
     fingerprint the files they were made from without reading them again).
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(Location(shown_as), "", f"cannot read file: {exc.strerror}")]) from exc
-    if digests is not None:
-        digests[shown_as] = content_digest(data)
-    try:
-        # Line breaks as text mode reads them (universal newlines), so positions stay as before.
-        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError as exc:
-        where = Location(shown_as, data.count(b"\n", 0, exc.start) + 1)
-        raise InputError([Problem(where, "", "not UTF-8 text; save the file as UTF-8")]) from exc
+    text = read_text_file(path, shown_as, digests)
     try:
         return parse_yaml(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+    except UnsafeYamlError as exc:
+        raise InputError([Problem(Location(shown_as, exc.line, exc.column), "", exc.message)]) from exc
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
-        reason = exc.problem or exc.context or "invalid YAML"
+        reason = getattr(exc, "problem", None) or getattr(exc, "context", None) or "invalid YAML"
         raise InputError([Problem(Location(shown_as, line, column), "", f"YAML syntax error: {reason}")]) from exc
-
-
-# Containers whose `lc` tells positions: ours, and ruamel's round-trip ones (which `import` edits).
-POSITIONED_MAPS = (YamlMap, CommentedMap)
-POSITIONED_SEQS = (YamlSeq, CommentedSeq)
-
-
-def node_location(root: Any, path: Sequence[str | int], file: str, *, at_value: bool = False) -> Location:
-    """Line and column of the deepest node along `path`.
-
-    A mapping entry is located at its key, or at its value with `at_value` when that value is a
-    scalar (where an editor would underline a wrong value).
-    """
-    line: int | None = None
-    column: int | None = None
-    node = root
-    if isinstance(node, POSITIONED_MAPS + POSITIONED_SEQS) and node.lc.line is not None:
-        line, column = node.lc.line + 1, node.lc.col + 1
-    for index, step in enumerate(path):
-        last = index == len(path) - 1
-        if isinstance(node, POSITIONED_MAPS) and step in node:
-            scalar = not isinstance(node[step], POSITIONED_MAPS + POSITIONED_SEQS)
-            pos = node.lc.value(step) if (at_value and last and scalar) else node.lc.key(step)
-            line, column = pos[0] + 1, pos[1] + 1
-            node = node[step]
-        elif isinstance(node, POSITIONED_SEQS) and isinstance(step, int) and 0 <= step < len(node):
-            item_line, item_col = node.lc.item(step)
-            line, column = item_line + 1, item_col + 1
-            node = node[step]
-        else:
-            break
-    return Location(file, line, column)
-
-
-def plain(data: Any) -> Any:
-    """Positioned containers as plain dicts and lists (for models and JSON)."""
-    if isinstance(data, dict):
-        return {k if type(k) is str else str(k): plain(v) if isinstance(v, dict | list) else v for k, v in data.items()}
-    if isinstance(data, list):
-        return [plain(v) if isinstance(v, dict | list) else v for v in data]
-    return data

@@ -51,13 +51,24 @@ def _as_string(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) else value
 
 
+def _as_written(value: Any) -> Any:
+    """A manifest value as a string, exactly as written: a number YAML reads differently from its text
+    (`007` is 7, `1e3` is 1000.0) would silently become another value, so it must be quoted."""
+    text = getattr(value, "source_text", None)
+    if text is not None:
+        raise ValueError(
+            f"{text} is read by YAML as the number {value!r}, not as the text {text!r}: write it in quotes to keep it"
+        )
+    return _as_string(value)
+
+
 class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str = Field(min_length=1)
     operator: str = Field(min_length=1)
     value: IdOrName  # the API refuses a condition without one ("Invalid condition value: None")
 
-    _value_is_string = field_validator("value", mode="before")(classmethod(lambda cls, v: _as_string(v)))
+    _value_is_string = field_validator("value", mode="before")(classmethod(lambda cls, v: _as_written(v)))
 
 
 class Action(BaseModel):
@@ -75,7 +86,7 @@ class Action(BaseModel):
             return []
         if not isinstance(value, list):
             value = [value]  # a scalar is the one-item list the API treats it as
-        return [_as_string(v) for v in value]
+        return [_as_written(v) for v in value]
 
 
 class OneLoginRule(BaseModel):
@@ -91,7 +102,7 @@ class OneLoginScope(BaseModel):
     """A OneLogin manifest names the app its rules belong to, by numeric id or `{name: ...}`."""
 
     model_config = ConfigDict(extra="forbid")
-    app: Annotated[int, Field(gt=0)] | ByName
+    app: Annotated[int, Field(gt=0, strict=True)] | ByName  # `app: true` is no app
 
 
 class OneLoginToken:

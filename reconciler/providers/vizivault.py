@@ -10,7 +10,7 @@ Assumptions beyond the API reference (from the vendor's other docs and SDKs), ke
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 from urllib.parse import quote
 
@@ -197,6 +197,17 @@ class ProhibitionAction(_Strict):
     prohibitions: list[Literal["READ", "STORE", "UPDATE", "DELETE"]]
 
 
+def _is_iso_date_or_time(text: str) -> bool:
+    """The whole text is an ISO 8601 date or date-time: nothing may trail it."""
+    for parse in (date.fromisoformat, datetime.fromisoformat):
+        try:
+            parse(text)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 class RetentionAction(_Strict):
     type: Literal["retention"]
     expirationDate: str | None = None
@@ -209,11 +220,8 @@ class RetentionAction(_Strict):
     def _iso_date(cls, value: Any) -> Any:
         if isinstance(value, date):
             return value.isoformat()  # YAML reads an unquoted 2030-01-01 as a date: the API wants its text
-        if isinstance(value, str):
-            try:
-                date.fromisoformat(value[:10])
-            except ValueError:
-                raise ValueError(f"{value!r} is not an ISO 8601 date (such as '2030-01-31')") from None
+        if isinstance(value, str) and not _is_iso_date_or_time(value):
+            raise ValueError(f"{value!r} is not an ISO 8601 date (such as '2030-01-31')")
         return value
 
     @model_validator(mode="after")

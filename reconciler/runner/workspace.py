@@ -29,7 +29,11 @@ class Workspace:
     policies: PolicySet | None = None  # compiled once per run; None when the project has no policies
 
     def prune_for(self, override: bool | None) -> dict[str, bool]:
-        return {t.name: t.spec.prune if override is None else override for t in self.targets}
+        """Whether each target prunes; never one whose manifests did not all load."""
+        incomplete = self.desired.incomplete_targets
+        return {
+            t.name: (t.spec.prune if override is None else override) and t.name not in incomplete for t in self.targets
+        }
 
 
 def open_workspace(

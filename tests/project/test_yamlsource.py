@@ -21,7 +21,7 @@ from reconciler.project.yamlsource import YamlMap, YamlSeq, load_yaml, node_loca
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = {
     "scalars": (
-        "a: yes\nb: 0o12\nc: 012\nd: 1_000\ne: on\nf: '5'\ng: 2030-01-01\nh: ~\ni: 1.5\nj: .inf\n"
+        "a: yes\nb: 0o12\nc: 012\nd: 1_000\ne: on\nf: '5'\ng: 2030-01-01\nh: ~\ni: 1.5\nj: 2.50\n"
         "k: 0x1F\nl: -3\nm: 1e3\nn: null\no: True\np: \"x\"\nr: ''\n"
     ),
     "layout": (
