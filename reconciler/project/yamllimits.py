@@ -57,25 +57,22 @@ def refuse_characters(text: str, found: re.Match[str], what: str) -> UnsafeYamlE
 
 
 class SourceInt(int):
-    """A number whose YAML text is not how Python writes it (`007`, `0x1F`, `1_000`): the text is kept."""
+    """A number whose YAML text is not how Python writes it (`007`, `0x1F`, `1_000`)."""
 
     source_text: str
-
-    def __new__(cls, value: int, text: str) -> SourceInt:
-        number = super().__new__(cls, value)
-        number.source_text = text
-        return number
 
 
 class SourceFloat(float):
-    """A number whose YAML text is not how Python writes it (`1e3`, `1.50`): the text is kept."""
+    """A number whose YAML text is not how Python writes it (`1e3`, `1.50`)."""
 
     source_text: str
 
-    def __new__(cls, value: float, text: str) -> SourceFloat:
-        number = super().__new__(cls, value)
-        number.source_text = text
-        return number
+
+def with_source_text(number: int | float, text: str) -> SourceInt | SourceFloat:
+    """The number, equal to itself for every use, that also keeps the text it was written as."""
+    kept = SourceInt(number) if type(number) is int else SourceFloat(number)
+    kept.source_text = text
+    return kept
 
 
 class AliasBudget:

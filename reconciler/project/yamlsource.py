@@ -42,13 +42,12 @@ from reconciler.project.yamllimits import (
     MAX_DEPTH,
     SCALAR_TAGS,
     AliasBudget,
-    SourceFloat,
-    SourceInt,
     UnsafeYamlError,
     character_name,
     check_tree,
     read_text_file,
     refuse_characters,
+    with_source_text,
 )
 from reconciler.project.yamlnodes import (  # noqa: F401 - the reader's nodes, imported from here by its users
     POSITIONED_MAPS,
@@ -188,7 +187,7 @@ class _TreeBuilder:
                 typed = self._typed(str(tag), value, event)
                 if type(typed) in (int, float) and str(typed) != value:
                     # `007`, `1e3`, `0x1F` keep what was written, for fields that take text
-                    return (SourceInt if type(typed) is int else SourceFloat)(typed, value)
+                    return with_source_text(typed, value)
                 return typed
         return value
 
