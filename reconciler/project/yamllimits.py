@@ -159,8 +159,7 @@ def decode_utf8(data: bytes) -> str:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         byte = data[exc.start]
         raise UnsafeYamlError(
-            f"the file is not UTF-8: byte 0x{byte:02X} here is not valid UTF-8 (Latin-1 or another encoding?); "
-            "save it as UTF-8",
+            f"not UTF-8 text: byte 0x{byte:02X} here is not UTF-8 (Latin-1?); save the file as UTF-8",
             line,
             column,
         ) from None

@@ -87,8 +87,8 @@ def test_anchors_and_merge_keys() -> None:
         ("rules:\n  - a: 1\n    a: 2\n", (3, 5), 'found duplicate key "a"'),
         ("a: b: c\n", (1, 5), "mapping values are not allowed here"),
         # A second document would silently replace the first (its rules dropped): refused, located.
-        ("target: x\nrules: []\n---\ntarget: y\n", (3, 1), "found another document"),
-        ("target: x\n---\n", (2, 1), "found another document"),
+        ("target: x\nrules: []\n---\ntarget: y\n", (3, 1), "a second YAML document starts here"),
+        ("target: x\n---\n", (2, 1), "a second YAML document starts here"),
     ],
 )
 def test_errors_are_located_as_before(tmp_path: Path, text: str, where: tuple[int, int], reason: str) -> None:

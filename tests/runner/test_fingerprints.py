@@ -39,4 +39,6 @@ def test_a_manifest_that_is_not_utf8_is_one_located_problem(tmp_path: Path) -> N
         open_workspace(
             project(tmp_path, b"target: p\nrules:\n  - {type: MDM_ONLINE, note: caf\xe9}\n"), check_env=False
         )
-    assert [str(p) for p in raised.value.problems] == ["rules/p.yaml:3 not UTF-8 text; save the file as UTF-8"]
+    assert [str(p) for p in raised.value.problems] == [
+        "rules/p.yaml:3:33 not UTF-8 text: byte 0xE9 here is not UTF-8 (Latin-1?); save the file as UTF-8"
+    ]
