@@ -72,6 +72,8 @@ def outcome_of(evaluator: type[Evaluator], rules: Sequence[Mapping[str, Any]], c
         return evaluator.evaluate(rules, case.input)
     except EvaluationError as exc:
         return str(exc)
+    except (KeyError, TypeError, ValueError) as exc:  # live rules of a shape the evaluator does not know
+        return f"the rules cannot be evaluated: unexpected rule shape ({exc!r})"
 
 
 def run_case(evaluator: type[Evaluator], rules: Sequence[Mapping[str, Any]], case: RuleCase) -> CaseResult:

@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from reconciler.engine.behaviour import Evaluator, FieldProblem
+from reconciler.engine.behaviour import EvaluationError, Evaluator, FieldProblem
 from reconciler.errors import suggest
 from reconciler.providers.vizivault import DEFAULT_EXECUTION_ORDER
 
@@ -192,6 +192,39 @@ def holds(constraint: Mapping[str, Any], point: DataInput) -> bool:
     raise ValueError(f"unknown constraint type {kind!r}")  # the rule model admits no other
 
 
+CONSTRAINT_TYPES = frozenset(
+    {
+        "all",
+        "any",
+        "attribute",
+        "tag",
+        "regulation",
+        "geo",
+        "user",
+        "entityType",
+        "application",
+        "eventType",
+        "sentiment",
+    }
+)
+
+
+def _unrunnable(constraint: Mapping[str, Any], path: tuple[str | int, ...], problems: list[FieldProblem]) -> None:
+    """Appends what in the constraint tree cannot be evaluated, by its path in the rule."""
+    kind = constraint.get("type")
+    if kind not in CONSTRAINT_TYPES:
+        problems.append(((*path, "type"), f"constraint type {kind!r} cannot be evaluated offline"))
+    elif kind == "user" and constraint.get("predicate") not in PREDICATES:
+        problems.append(((*path, "predicate"), f"predicate {constraint.get('predicate')!r} cannot be evaluated"))
+    elif kind == "user" and constraint["predicate"] == "regex":
+        try:
+            re.compile(str(constraint.get("value")))
+        except re.error as exc:
+            problems.append(((*path, "value"), f"not a regular expression: {exc}"))
+    for index, child in enumerate(constraint.get("constraints") or []):
+        _unrunnable(child, (*path, "constraints", index), problems)
+
+
 def _attributes_named(constraint: Mapping[str, Any], found: set[str]) -> None:
     """Adds to `found` every attribute key the constraint tree names."""
     found.update(str(a) for a in constraint.get("attributes") or [])
@@ -235,10 +268,20 @@ class ViziVaultEvaluator(Evaluator):
         order = sorted(applicable, key=lambda r: (r.get("executionOrder", DEFAULT_EXECUTION_ORDER), str(r["key"])))
         outcome: dict[str, Any] = {k: [] for k in ViziVaultOutcome.model_fields if k != "blocked"}
         for rule in order:  # assumption 6
+            problems = cls.rule_problems(rule)
+            if problems:
+                raise EvaluationError(str(rule["key"]), *problems[0])
             if holds(rule["constraint"], case_input):
                 outcome["rules"].append(str(rule["key"]))
                 _act(rule["action"], outcome)
         return ViziVaultOutcome(**outcome)
+
+    @classmethod
+    def rule_problems(cls, body: Mapping[str, Any]) -> list[FieldProblem]:
+        """Constraints this evaluator cannot run: a type or predicate it does not know, a broken regex."""
+        problems: list[FieldProblem] = []
+        _unrunnable(body.get("constraint") or {}, ("constraint",), problems)
+        return problems
 
     @classmethod
     def input_problems(cls, rules: Sequence[Mapping[str, Any]], case_input: BaseModel) -> list[FieldProblem]:

@@ -47,3 +47,9 @@ def test_impact_is_the_difference_from_live_to_after_or_why_it_cannot_be_told() 
     unknown = case_impact(OneLoginEvaluator, case(None), "app 1", [ADMINS], [ODD])
     assert unknown is not None and unknown.changes == [] and "cannot be evaluated" in (unknown.error or "")
     assert case_impact(OneLoginEvaluator, case(None), "app 1", [ODD], [ODD]) is None
+
+
+def test_live_rules_of_an_unexpected_shape_are_a_reason_not_a_crash() -> None:
+    malformed = {"name": "odd", "match": "all", "conditions": [{"operator": "ri", "value": "1"}], "actions": []}
+    result = run_case(OneLoginEvaluator, [malformed], case(None))
+    assert result.status == "error" and (result.error or "").startswith("the rules cannot be evaluated")

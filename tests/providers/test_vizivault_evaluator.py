@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.engine.behaviour import outcome_differences
+from reconciler.engine.behaviour import EvaluationError, outcome_differences
 from reconciler.project.yamlsource import load_yaml, plain
 from reconciler.providers.vizivault_evaluator import DataInput, ViziVaultEvaluator, ViziVaultOutcome
 
@@ -126,6 +126,20 @@ def test_retention_and_prohibitions_are_reported() -> None:
     ]
     outcome = run(rules, attributes="CARD")
     assert (outcome.retention, outcome.prohibitions) == (["daysSinceRead 365, autoDelete"], ["DELETE", "READ"])
+
+
+def test_a_broken_regex_or_an_unknown_constraint_is_an_evaluation_error_naming_the_field() -> None:
+    broken = {
+        **SSN_READ,
+        "constraint": {
+            "type": "any",
+            "constraints": [{"type": "user", "attribute": "SSN", "predicate": "regex", "value": "("}, {"type": "mood"}],
+        },
+    }
+    paths = [path for path, _ in ViziVaultEvaluator.rule_problems(broken)]
+    assert paths == [("constraint", "constraints", 0, "value"), ("constraint", "constraints", 1, "type")]
+    with pytest.raises(EvaluationError, match=r"rule 'ssnReadAlert' cannot be evaluated: constraint\.constraints\.0"):
+        run([broken], event="READ")
 
 
 def test_an_attribute_no_rule_names_is_a_problem_with_a_suggestion() -> None:
