@@ -65,6 +65,9 @@ def _seed_vizivault(state: SandboxState, tenant: str) -> None:
     )
 
 
+NAMED_APP_IDS = 500200  # apps the demo's manifests name by name
+
+
 def _seed_onelogin(state: SandboxState, tenant: str, app_ids: list[int]) -> None:
     onelogin = state.tenant("onelogin", tenant)
     for app_id in app_ids:
@@ -104,7 +107,12 @@ def _seed_onelogin(state: SandboxState, tenant: str, app_ids: list[int]) -> None
 
 
 def _seed_onelogin_scopes(state: SandboxState, tenant: str, scopes: list[str]) -> None:
-    _seed_onelogin(state, tenant, sorted(int(scope.split(":", 1)[1]) for scope in scopes))  # "app:<id>"
+    # "app:<id>", or "app-name:<name>" for an app a manifest names by name (it gets an id of its own).
+    named = sorted(scope.split(":", 1)[1] for scope in scopes if scope.startswith("app-name:"))
+    ids = sorted(int(scope.split(":", 1)[1]) for scope in scopes if scope.startswith("app:"))
+    _seed_onelogin(state, tenant, ids)
+    for index, name in enumerate(named):
+        state.tenant("onelogin", tenant).add_app(NAMED_APP_IDS + index, name)
 
 
 SEEDS: dict[str, Callable[[SandboxState, str, list[str]], None]] = {

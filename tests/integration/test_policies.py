@@ -40,6 +40,7 @@ def prod(tmp_path: Path, sandbox) -> Project:  # type: ignore[no-untyped-def]
     shutil.copytree(REPO / "rules", project.root / "rules")
     shutil.copytree(REPO / "policies", project.root / "policies")
     project.tenant("onelogin-prod").add_app(500100, "Salesforce")
+    project.tenant("onelogin-prod").add_app(500200, "Workday")  # the example that names its app by name
     return project
 
 

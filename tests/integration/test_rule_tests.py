@@ -78,7 +78,7 @@ BAD_TEST_FILES = {
     "unknown app": (
         "target: onelogin-prod\napp: 500999\ncases: []\n",
         "tests/rules/bad.yaml:2:6 app: no manifest declares rules for app 500999 of target 'onelogin-prod'; "
-        "manifests declare app 500100",
+        "manifests declare app 'Workday', app 500100",
     ),
     "unknown source": (
         "target: onelogin-prod\napp: 500100\ncases:\n  - name: x\n    input: {departmnet: Sales}\n    expect: {}\n",
