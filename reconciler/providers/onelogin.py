@@ -32,8 +32,8 @@ from reconciler.providers.onelogin_names import (
     name_uses,
     name_values,
     named_app,
+    refuse_unresolved,
     resolve_values,
-    unresolved,
 )
 
 TOKEN_PATH = "/auth/oauth2/v2/token"
@@ -199,12 +199,6 @@ def app_id(scope: str) -> int:
     return int(scope.removeprefix(SCOPE_PREFIX))
 
 
-def _refuse_unresolved(body: dict[str, Any], method: str, path: str) -> None:
-    # Resolution runs before any plan; this is the last line of defence that nothing named goes out.
-    if unresolved(body):
-        raise ApiError("a value is still given by name, not resolved to an id: nothing sent", method=method, path=path)
-
-
 class OneLoginProvider(Provider):
     name = "onelogin"
     rule_model = OneLoginRule
@@ -293,11 +287,8 @@ class OneLoginProvider(Provider):
         return await resolve_values(self.catalogues, app_id(scope), self.scope_label(scope), rules)
 
     async def portable_form(self, scope: str, rules: list[dict[str, Any]]) -> str:
-        await name_values(self.catalogues, app_id(scope), rules)
-        apps = await self.catalogues.apps()
-        title = apps.get(app_id(scope))
-        unique = bool(title) and list(apps.values()).count(title) == 1
-        return f"{NAMED_APP_PREFIX}{title}" if unique else scope
+        title = await name_values(self.catalogues, app_id(scope), rules)
+        return scope if title is None else f"{NAMED_APP_PREFIX}{title}"
 
     async def _catalog(self, path: str, names: set[str]) -> dict[str, list[dict[str, Any]]]:
         """`{name: entries}` of `GET {path}/{name}/...` for each name, fetched concurrently (and once a run)."""
@@ -349,7 +340,7 @@ class OneLoginProvider(Provider):
 
     async def create(self, scope: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST is not idempotent: after an answer is lost, look for the rule before creating it again."""
-        _refuse_unresolved(body, "POST", self._rules_path(scope))
+        refuse_unresolved(body, "POST", self._rules_path(scope))
         lost: AmbiguousWriteError | None = None
         for _ in range(CREATE_ROUNDS):
             try:
@@ -389,7 +380,7 @@ class OneLoginProvider(Provider):
     async def update(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
         # PUT replaces the rule: sending its current position keeps it where it is. The id goes in the
         # path only: OneLogin refuses a body that carries one (422 "Field is not allowed").
-        _refuse_unresolved(body, "PUT", self._rules_path(scope))
+        refuse_unresolved(body, "PUT", self._rules_path(scope))
         sent = {key: value for key, value in body.items() if key != "id"}
         await self.client.request(
             "PUT", f"{self._rules_path(scope)}/{ref['id']}", json={**sent, "position": ref.get("position")}

@@ -76,13 +76,15 @@ def name_uses(rules: list[DesiredRule]) -> Iterator[NameUse]:
                     yield NameUse(rule, path, "actions", action["action"], value["name"])
 
 
-def unresolved(body: dict[str, Any]) -> bool:
-    """True when a body still holds a name where the API wants an id (it must never be sent)."""
+def refuse_unresolved(body: dict[str, Any], method: str, path: str) -> None:
+    """Raise when a body still holds a name where the API wants an id. Resolution runs before any
+    plan; this is the last line of defence that nothing named is ever sent."""
     conditions = body.get("conditions") or []
     actions = body.get("actions") or []
-    return any(_is_name(c.get("value")) for c in conditions) or any(
+    if any(_is_name(c.get("value")) for c in conditions) or any(
         _is_name(v) for a in actions for v in a.get("value") or []
-    )
+    ):
+        raise ApiError("a value is still given by name, not resolved to an id: nothing sent", method=method, path=path)
 
 
 class Catalogues:
@@ -191,9 +193,10 @@ def _put(body: dict[str, Any], path: tuple[str | int, ...], value: str) -> None:
     node[path[-1]] = value
 
 
-async def name_values(catalogues: Catalogues, app: int, rules: list[dict[str, Any]]) -> None:
+async def name_values(catalogues: Catalogues, app: int, rules: list[dict[str, Any]]) -> str | None:
     """The inverse, for `import`: each id in manifest rules (in place) by its name where that name is
-    unique in the app's catalogue, so the imported manifest holds in any tenant with such names."""
+    unique in the app's catalogue, so the imported manifest holds in any tenant with such names.
+    Returns the app's name when no other app of the tenant has it (the header can then name it)."""
     wanted = sorted(
         {("conditions", c["source"]) for r in rules for c in r.get("conditions") or []}
         | {("actions", a["action"]) for r in rules for a in r.get("actions") or [] if a.get("value")}
@@ -213,3 +216,6 @@ async def name_values(catalogues: Catalogues, app: int, rules: list[dict[str, An
             values = action.get("value")
             if isinstance(values, list):
                 action["value"] = [{"name": known[v]} if v in known else v for v in values]
+    apps = await catalogues.apps()
+    title = apps.get(app)
+    return title if title and list(apps.values()).count(title) == 1 else None
