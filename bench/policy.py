@@ -76,8 +76,9 @@ def main() -> int:
         total_s = time.perf_counter() - started
     assert report is not None
     per_file: dict[str, float] = defaultdict(float)
-    for check in evaluator.checks:
-        per_file[check.location.file] += evaluator.seconds[check.rule]
+    files = {check.package: check.location.file for check in evaluator.checks}
+    for package, file in files.items():
+        per_file[file] += evaluator.seconds[package]
     rules = workspace.desired.rule_count()
     changes = sum(len(s.changes) for s in plan.scopes)
     print(f"estate: {rules} desired rules, a plan of {changes} updates; {len(per_file)} policy files")

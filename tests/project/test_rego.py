@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from reconciler.errors import InputError
 from reconciler.project.rego import RegoEvaluator, run_tests
 from reconciler.project.regosource import RegoSource, read_source
 from reconciler.render.junit import junit_xml
@@ -102,3 +105,21 @@ def test_opa_style_tests_mock_the_whole_input_with_with(tmp_path: Path) -> None:
         # rego-cpp reads a package's rule given to `with` as undefined: a failure, never a pass.
         "test_package_rule": ("fail", "undefined"),
     }
+
+
+def test_a_package_is_read_in_one_query_yet_each_check_counts_alone(tmp_path: Path) -> None:
+    """An undefined complete rule does not hide its package's other findings; an error names its own rule."""
+    text = (
+        "package reconciler.mixed\n\nimport rego.v1\n\n"
+        'deny contains "denied" if true\n\nwarn := "warned" if input.missing\n\n'
+        "violation := concat(input.n, 1) if input.n\n"
+    )
+    evaluator = RegoEvaluator([source(tmp_path, "mixed.rego", text)])
+    assert [f.message for f in evaluator.evaluate({}).findings] == ["denied"]
+    with pytest.raises(InputError) as raised:
+        evaluator.evaluate({"n": 5})
+    assert [str(p) for p in raised.value.problems] == [
+        "mixed.rego:9:1 data.reconciler.mixed.violation: the Rego engine stopped evaluating this rule "
+        "(a built-in given a value of the wrong type, a division by zero, or a complete rule with "
+        "conflicting values)"
+    ]
