@@ -52,13 +52,9 @@ def _as_string(value: Any) -> Any:
 
 
 def _as_written(value: Any) -> Any:
-    """A manifest value as a string, exactly as written: a number YAML reads differently from its text
-    (`007` is 7, `1e3` is 1000.0) would silently become another value, so it must be quoted."""
-    text = getattr(value, "source_text", None)
-    if text is not None:
-        raise ValueError(
-            f"{text} is read by YAML as the number {value!r}, not as the text {text!r}: write it in quotes to keep it"
-        )
+    """A manifest value as text, exactly as written: a number YAML reads otherwise (`007` is 7) is refused."""
+    if (text := getattr(value, "source_text", None)) is not None:
+        raise ValueError(f"{text} is read by YAML as the number {value!r}, not as the text {text!r}: quote it")
     return _as_string(value)
 
 
