@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from reconciler.engine.behaviour import Evaluator
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.errors import Problem
 from reconciler.http.client import ApiClient, Authenticator
@@ -54,11 +53,6 @@ class Provider(ABC):
     def scope_label(cls, scope: str) -> str:
         """How a scope is shown to people."""
         return scope
-
-    @classmethod
-    def evaluator(cls) -> type[Evaluator] | None:
-        """What the rules do to an input (rule tests, the impact of plans); None when not modelled."""
-        return None
 
     @classmethod
     @abstractmethod

@@ -20,6 +20,7 @@ from reconciler.project.config import Config, Target
 from reconciler.project.loader import manifest_files
 from reconciler.project.validation import validate_model
 from reconciler.project.yamlsource import display_path, load_yaml, node_location, plain
+from reconciler.providers.registry import EVALUATORS
 
 HEADER_KEYS = ("target", "cases")
 
@@ -75,7 +76,7 @@ class _FileReader:
         if ref is None or ref.target not in self.selected:
             return []
         provider = self.config.targets[ref.target].provider_class
-        evaluator = provider.evaluator()
+        evaluator = EVALUATORS.get(provider.name)
         if evaluator is None:
             self.problem(raw, file, ["target"], f"{provider.name} rules have no evaluator: they cannot be tested")
             return []
@@ -190,8 +191,7 @@ def load_cases(
     reader = _FileReader(config, desired, {t.name for t in targets}, problems)
     cases = [case for path in rule_test_files(config.tests_dir) for case in reader.read(path)]
     for ref in sorted({case.ref for case in cases} if check_rules else ()):
-        evaluator = config.targets[ref.target].provider_class.evaluator()
-        assert evaluator is not None  # a file of a provider without one yields no cases
+        evaluator = EVALUATORS[config.targets[ref.target].provider]  # cases exist only where one does
         for rule in desired.scopes[ref].rules:
             problems.extend(rule.problem(path, message) for path, message in evaluator.rule_problems(rule.body))
     if problems:

@@ -18,7 +18,6 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from reconciler.engine.behaviour import Evaluator
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError, Problem, suggest
@@ -218,13 +217,6 @@ class OneLoginProvider(Provider):
     def scope_label(cls, scope: str) -> str:
         name = named_app(scope)
         return f"app {name!r}" if name is not None else f"app {app_id(scope)}"
-
-    @classmethod
-    def evaluator(cls) -> type[Evaluator]:
-        # Imported here: the evaluator module uses this module's vocabulary (types, defaults).
-        from reconciler.providers.onelogin_evaluator import OneLoginEvaluator
-
-        return OneLoginEvaluator
 
     @classmethod
     def identity(cls, body: dict[str, Any]) -> str:

@@ -13,7 +13,6 @@ from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from reconciler.engine.behaviour import Evaluator
 from reconciler.engine.model import LiveRule
 from reconciler.engine.provider import Provider
 from reconciler.http.client import Authenticator, BearerKey
@@ -136,13 +135,6 @@ class PrimoProvider(Provider):
     @classmethod
     def scope_label(cls, scope: str) -> str:
         return "compliance alert rules"
-
-    @classmethod
-    def evaluator(cls) -> type[Evaluator]:
-        # Imported here: the evaluator module uses this module's vocabulary (types, defaults).
-        from reconciler.providers.primo_evaluator import PrimoEvaluator
-
-        return PrimoEvaluator
 
     @classmethod
     def identity(cls, body: dict[str, Any]) -> str:

@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from reconciler.engine.behaviour import Evaluator
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.engine.provider import Provider
 from reconciler.errors import Problem
@@ -322,13 +321,6 @@ class ViziVaultProvider(Provider):
     @classmethod
     def scope_label(cls, scope: str) -> str:
         return "rules"
-
-    @classmethod
-    def evaluator(cls) -> type[Evaluator]:
-        # Imported here: the evaluator module uses this module's vocabulary (types, defaults).
-        from reconciler.providers.vizivault_evaluator import ViziVaultEvaluator
-
-        return ViziVaultEvaluator
 
     @classmethod
     def identity(cls, body: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from reconciler.engine.ruletests import CaseImpact, CaseResult, RuleCase, case_i
 from reconciler.errors import ApiError
 from reconciler.project.ruletest_record import record_expectations
 from reconciler.project.ruletests import load_cases
+from reconciler.providers.registry import EVALUATORS
 from reconciler.runner.resolve import resolved_ref
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import Workspace
@@ -36,9 +37,7 @@ def select_cases(cases: Sequence[RuleCase], pattern: str | None) -> list[RuleCas
 
 
 def _evaluator(workspace: Workspace, ref: ScopeRef) -> type[Evaluator]:
-    evaluator = workspace.config.targets[ref.target].provider_class.evaluator()
-    assert evaluator is not None  # cases are only loaded for providers with an evaluator
-    return evaluator
+    return EVALUATORS[workspace.config.targets[ref.target].provider]  # cases exist only where one does
 
 
 def run_offline(workspace: Workspace, cases: Sequence[RuleCase]) -> list[CaseResult]:
