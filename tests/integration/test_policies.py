@@ -198,3 +198,16 @@ def test_policy_test_names_the_policies_no_test_refers_to(prod: Project) -> None
         result.output
     )
     assert result.output.count("! untested") == 1
+
+
+def test_a_saved_plan_shows_its_denies_and_apply_evaluates_the_policies_again(prod: Project, tmp_path: Path) -> None:
+    crafted_bad_plan(prod)
+    saved = tmp_path / "plan.json"
+    assert prod.run("plan", "--out", str(saved)).exit_code == 1
+    shown = CliRunner().invoke(main, ["show", str(saved), "--markdown"])
+    assert "**Policies: 1 denied, 1 warned, 3 passed (5 checks in 4 files).**" in shown.output
+    assert "| ❌ deny | OneLogin rule &quot;IT gets admin&quot; grants admin role 340476" in shown.output
+    applied = prod.run("apply", str(saved), "--auto-approve", "--force")
+    assert applied.exit_code == 1
+    assert "Apply refused by a safety guard or a policy (see above); nothing was changed." in applied.output
+    assert "IT gets admin" not in {r["name"] for r in prod.tenant("onelogin-prod").rules(500100)}
