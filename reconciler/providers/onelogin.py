@@ -13,7 +13,7 @@ import base64
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -25,6 +25,7 @@ from reconciler.http.client import ApiClient, Authenticator
 from reconciler.http.retry import AmbiguousWriteError
 from reconciler.providers.onelogin_names import (
     NAMED_APP_PREFIX,
+    AppIdOrName,
     ByName,
     Catalogues,
     IdOrName,
@@ -97,7 +98,7 @@ class OneLoginScope(BaseModel):
     """A OneLogin manifest names the app its rules belong to, by numeric id or `{name: ...}`."""
 
     model_config = ConfigDict(extra="forbid")
-    app: Annotated[int, Field(gt=0, strict=True)] | ByName  # `app: true` is no app
+    app: AppIdOrName
 
 
 class OneLoginToken:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from reconciler.engine.model import DesiredRule
 from reconciler.errors import ApiError, NameNotResolved, Problem, suggest
@@ -33,14 +33,27 @@ class ByName(BaseModel):
     """`{name: ...}`: an app or a value named as people see it, resolved per tenant."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, pattern=r"\S")
+    name: str = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
 
 
 # A value as a manifest gives it: the API's own text, or `{name: ...}`. The discriminator keeps a
 # mistake in one form from being reported as a mistake in the other too.
-IdOrName = Annotated[
-    Annotated[str, Tag("by_id")] | Annotated[ByName, Tag("by_name")],
-    Discriminator(lambda value: "by_name" if isinstance(value, dict | ByName) else "by_id"),
+def _by_name_or_id(value: Any) -> str:
+    return "by_name" if isinstance(value, dict | ByName) else "by_id"
+
+
+IdOrName = Annotated[Annotated[str, Tag("by_id")] | Annotated[ByName, Tag("by_name")], Discriminator(_by_name_or_id)]
+# An app as a manifest names it: its id, or `{name: ...}`.
+AppIdOrName = Annotated[
+    Annotated[int, Field(gt=0, strict=True), Tag("by_id")] | Annotated[ByName, Tag("by_name")],  # `app: true`: no app
+    Discriminator(_by_name_or_id),
 ]
 
 
