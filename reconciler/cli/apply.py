@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,19 +23,20 @@ from reconciler.cli.options import (
     target_option,
 )
 from reconciler.cli.progress import ProgressDisplay, wanted
-from reconciler.engine.apply import ApplyReport
-from reconciler.engine.guards import blocking
-from reconciler.engine.plan import Plan, json_text
-from reconciler.engine.saved import ReviewedPlan, read_plan_file
+
+if TYPE_CHECKING:
+    from reconciler.engine.apply import ApplyReport
+    from reconciler.engine.plan import Plan
+    from reconciler.engine.saved import ReviewedPlan
+    from reconciler.runner.workspace import Workspace
+
 from reconciler.errors import ReconcilerError
-from reconciler.render.text import render_interrupted, render_plan, render_report, report_json
-from reconciler.runner.flows import apply_and_verify, check_fresh, plan_workspace
-from reconciler.runner.lock import hold_target_locks
-from reconciler.runner.sessions import open_sessions
-from reconciler.runner.workspace import Workspace, open_workspace, written_targets
 
 
 def _echo_json_outcome(result: Plan, report: ApplyReport | None) -> None:
+    from reconciler.engine.plan import json_text
+    from reconciler.render.text import report_json
+
     outcome = None if report is None else report_json(report)
     click.echo(json_text({"plan": result.to_json(), "apply": outcome}))
 
@@ -47,6 +49,12 @@ async def _plan_and_apply(
     force: bool = False,
     saved: ReviewedPlan | None = None,
 ) -> int:
+    from reconciler.engine.apply import ApplyReport
+    from reconciler.engine.guards import blocking
+    from reconciler.render.text import render_interrupted, render_plan, render_report
+    from reconciler.runner.flows import apply_and_verify, check_fresh
+    from reconciler.runner.sessions import open_sessions
+
     async with open_sessions(workspace) as sessions:
         if saved is None:
             result = (await plan_with_progress(workspace, sessions, prune, as_json, fingerprinted=False)).plan
@@ -105,6 +113,11 @@ def apply(
     With PLAN_FILE (from `plan --out`), apply exactly that plan's changes, refusing if the manifests or
     the live rules changed since it was made.
     """
+    from reconciler.engine.saved import read_plan_file
+    from reconciler.runner.flows import plan_workspace
+    from reconciler.runner.lock import hold_target_locks
+    from reconciler.runner.workspace import open_workspace, written_targets
+
     if as_json and not auto_approve:
         raise click.UsageError("--json needs --auto-approve: apply cannot ask for confirmation while it prints JSON")
     saved: ReviewedPlan | None = None

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from ruamel.yaml import YAML
 
-from reconciler.project.config import CONFIG_FILE, Config, load_config
-from reconciler.project.loader import load_desired
-from reconciler.project.policies import policy_folder
+import reconciler
+from reconciler.project import CONFIG_FILE
 
 if TYPE_CHECKING:
+    from reconciler.project.config import Config
     from reconciler.sandbox import SandboxServer
 
 
@@ -29,6 +28,10 @@ def prepare_sandbox(config: Config, server: SandboxServer, workdir: Path) -> Pat
 
     Returns the path of a config file like the project's, with sandbox URLs.
     """
+    from ruamel.yaml import YAML
+
+    from reconciler.project.loader import load_desired
+    from reconciler.project.policies import policy_folder
     from reconciler.sandbox.seeds import credentials_of, seed_drift
 
     # The scopes the manifests name, by target: the sandbox must know them (OneLogin apps).
@@ -56,15 +59,36 @@ def prepare_sandbox(config: Config, server: SandboxServer, workdir: Path) -> Pat
     return path
 
 
+def example_config() -> Path:
+    """The example project shipped with reconciler (config, rules, rule tests, policies): the demo runs
+    on it from any folder. In a checkout its files are the repository's own, through symlinks."""
+    return (Path(reconciler.__file__).parent / "example" / CONFIG_FILE).resolve()
+
+
 @click.command("demo")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=CONFIG_FILE, show_default=True)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A project to run the demo on instead of the example shipped with reconciler.",
+)
 @click.pass_context
-def demo_command(ctx: click.Context, config_path: Path) -> None:
+def demo_command(ctx: click.Context, config_path: Path | None) -> None:
     """Run validate, test, plan, apply, plan and test --live against the built-in sandbox, with drift seeded."""
-    from reconciler.sandbox import SandboxServer  # the web stack loads only when the demo runs
+    from reconciler.project.config import load_config
+    from reconciler.sandbox.common import web_stack_missing
+
+    try:
+        from reconciler.sandbox.server import SandboxServer  # the web stack loads only when the demo runs
+    except ModuleNotFoundError as exc:
+        message = web_stack_missing("demo", exc)
+        if message is None:
+            raise
+        raise click.ClickException(message) from None
 
     group = ctx.find_root().command  # the `reconciler` group, found without importing the cli
-    config = load_config(config_path)
+    config = load_config(config_path or example_config())
     with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as tmp, SandboxServer() as server:
         demo_config = prepare_sandbox(config, server, Path(tmp))
         click.secho(f"Sandbox APIs on {server.base_url} (in-process, seeded with drifted live rules)\n", bold=True)

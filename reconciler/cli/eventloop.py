@@ -6,7 +6,6 @@ scheduling cheaper (about a tenth less client CPU per request in the benchmark).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -14,6 +13,8 @@ T = TypeVar("T")
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
+    import asyncio  # here: a command's help needs no event loop
+
     try:
         import uvloop
     except ImportError:  # not on every platform (Windows): the standard loop works the same, slower

@@ -7,7 +7,6 @@ Ctrl-C (nothing is changed yet).
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -19,6 +18,8 @@ INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
 
 async def until_interrupted(work: Coroutine[Any, Any, T]) -> tuple[T | None, int | None]:
     """Run `work`, cancelling it on SIGINT or SIGTERM: (its result, None), or (None, the signal number)."""
+    import asyncio  # here: a command's help needs no event loop
+
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(work)
     received: list[int] = []

@@ -14,24 +14,30 @@ import click
 
 import reconciler
 from reconciler.cli import logs
-from reconciler.cli.apply import apply
 from reconciler.cli.options import EXIT_ERROR, common_options
-from reconciler.cli.plan import plan, show
-from reconciler.cli.policy import policy_group
-from reconciler.cli.project import import_, schema, targets_command, validate
-from reconciler.cli.ruletests import test_command
-from reconciler.cli.sync import sync
 
-# name -> "module:attribute", imported on first use
-LAZY_COMMANDS = {
+# name -> "module:attribute". A command's module is imported when the command runs or its help is
+# shown, and each module imports what its command needs inside the command: `reconciler --help` and
+# `reconciler validate` load no HTTP client, `plan` no sandbox web stack.
+COMMANDS = {
+    "apply": "reconciler.cli.apply:apply",
     "demo": "reconciler.cli.demo:demo_command",
+    "import": "reconciler.cli.project:import_",
+    "plan": "reconciler.cli.plan:plan",
+    "policy": "reconciler.cli.policy:policy_group",
     "sandbox": "reconciler.sandbox.cli:sandbox_command",
+    "schema": "reconciler.cli.project:schema",
+    "show": "reconciler.cli.plan:show",
+    "sync": "reconciler.cli.sync:sync",
+    "targets": "reconciler.cli.project:targets_command",
+    "test": "reconciler.cli.ruletests:test_command",
+    "validate": "reconciler.cli.project:validate",
 }
 
 
 class CommandGroup(click.Group):
-    """A group whose heavy commands are imported only when they are run or listed. Every command also
-    takes the group's own options (`--no-color`, `-v`) after its name.
+    """A group whose commands are imported only when they are run or listed. Every command also takes
+    the group's own options (`--no-color`, `-v`) after its name.
 
     Usage errors (an unknown option, a bad value) exit 1, as in Terraform, not click's 2: exit 2 means
     only "changes" (`plan --detailed-exitcode`) or "drift" (`sync`), never a typo in a scheduled job.
@@ -52,11 +58,11 @@ class CommandGroup(click.Group):
             raise
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+        return sorted({*super().list_commands(ctx), *COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
-            module, attribute = LAZY_COMMANDS[cmd_name].split(":")
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, attribute = COMMANDS[cmd_name].split(":")
             self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
 
@@ -77,7 +83,3 @@ def main(ctx: click.Context, no_color: bool, verbose: bool) -> None:
         ctx.color = False
     logs.start(verbose)
     ctx.call_on_close(logs.stop)
-
-
-for command in (validate, schema, plan, show, apply, sync, targets_command, import_, test_command, policy_group):
-    main.add_command(command)

@@ -6,19 +6,20 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from reconciler.cli import logs
 from reconciler.cli.progress import ProgressDisplay, wanted
-from reconciler.engine.saved import ReviewedPlan
-from reconciler.engine.shard import Shard
 from reconciler.errors import InputError, ReconcilerError
-from reconciler.project.config import CONFIG_FILE
-from reconciler.runner.flows import make_reviewed_plan
-from reconciler.runner.sessions import Sessions
-from reconciler.runner.workspace import Workspace
+from reconciler.project import CONFIG_FILE
+
+if TYPE_CHECKING:  # the commands import what they run when they run (see main.COMMANDS)
+    from reconciler.engine.saved import ReviewedPlan
+    from reconciler.engine.shard import Shard
+    from reconciler.runner.sessions import Sessions
+    from reconciler.runner.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,6 +70,8 @@ force_option = click.option(
 
 
 def _parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
+    from reconciler.engine.shard import Shard
+
     try:
         return None if value is None else Shard.parse(value)
     except ReconcilerError as exc:
@@ -143,6 +146,8 @@ async def plan_with_progress(
     *,
     fingerprinted: bool,
 ) -> ReviewedPlan:
+    from reconciler.runner.flows import make_reviewed_plan
+
     with ProgressDisplay(wanted(as_json)) as progress:
         fetched = progress.counter("Reading live rules (scopes)", len(workspace.desired.scopes))
         return await make_reviewed_plan(

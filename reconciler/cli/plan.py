@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,19 +20,12 @@ from reconciler.cli.options import (
     shard_option,
     target_option,
 )
-from reconciler.engine.saved import (
-    ReviewedPlan,
-    read_plan_file,
-    write_plan_file,
-)
-from reconciler.engine.shard import Shard
+
+if TYPE_CHECKING:
+    from reconciler.engine.saved import ReviewedPlan
+    from reconciler.engine.shard import Shard
+
 from reconciler.errors import ReconcilerError
-from reconciler.render.comments import render_comment_parts
-from reconciler.render.markdown import markdown_on_stdout, render_markdown
-from reconciler.render.text import render_plan
-from reconciler.runner.ruletests import load_workspace_cases, plan_impact
-from reconciler.runner.sessions import open_sessions
-from reconciler.runner.workspace import open_workspace, shard_workspace
 
 
 def write_comment_parts(parts: list[str], folder: Path) -> None:
@@ -48,6 +41,8 @@ def write_comment_parts(parts: list[str], folder: Path) -> None:
 
 
 def _echo_plan(reviewed: ReviewedPlan, as_json: bool) -> None:
+    from reconciler.render.text import render_plan
+
     if as_json:
         click.echo(reviewed.dumps())
     else:
@@ -102,6 +97,13 @@ def plan(
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change, rule by rule and field by field."""
+    from reconciler.engine.saved import write_plan_file
+    from reconciler.render.comments import render_comment_parts
+    from reconciler.render.markdown import markdown_on_stdout, render_markdown
+    from reconciler.runner.ruletests import load_workspace_cases, plan_impact
+    from reconciler.runner.sessions import open_sessions
+    from reconciler.runner.workspace import open_workspace, shard_workspace
+
     if as_json and markdown_on_stdout(markdown_out):
         raise ReconcilerError("--json and --markdown - both print to stdout: give --markdown a file")
     whole = open_workspace(config_path, targets, base_config=base_config)
@@ -142,6 +144,9 @@ def plan(
 @reports_errors
 def show(plan_file: Path, as_json: bool, as_markdown: bool) -> None:
     """Show a plan saved by `plan --out`. Makes no API call."""
+    from reconciler.engine.saved import read_plan_file
+    from reconciler.render.markdown import render_markdown
+
     saved = read_plan_file(plan_file)
     if as_json:
         _echo_plan(saved, as_json=True)

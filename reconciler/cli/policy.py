@@ -9,11 +9,6 @@ import click
 
 from reconciler.cli.options import EXIT_ERROR, EXIT_OK, config_option, reports_errors
 from reconciler.errors import ReconcilerError
-from reconciler.project.config import load_config
-from reconciler.project.policies import read_policy_sources
-from reconciler.project.rego import run_tests
-from reconciler.project.regosource import untested_checks
-from reconciler.render.junit import junit_xml
 
 MARKS = {"pass": ("✓ pass ", "green"), "fail": ("✗ FAIL ", "red"), "error": ("✗ ERROR", "red")}
 
@@ -31,6 +26,12 @@ def policy_test(config_path: Path, junit_path: Path | None) -> None:
     """Run every `test_` rule in the policy folder: exit 0 when all pass, 1 otherwise.
 
     No test at all is exit 0 with a note, or exit 1 when `policies.required` is true."""
+    from reconciler.project.config import load_config
+    from reconciler.project.policies import read_policy_sources
+    from reconciler.project.rego import run_tests
+    from reconciler.project.regosource import untested_checks
+    from reconciler.render.junit import junit_xml
+
     config = load_config(config_path)
     folder, sources = read_policy_sources(config)
     results = run_tests(sources)

@@ -10,16 +10,7 @@ import click
 
 from reconciler.cli import eventloop
 from reconciler.cli.options import config_option, reports_errors, target_option
-from reconciler.engine.shard import matrix
 from reconciler.errors import ReconcilerError
-from reconciler.project.config import load_config
-from reconciler.project.importing.importer import import_target, render_import
-from reconciler.project.schema import manifest_schema_json
-from reconciler.render.policy import policy_lines
-from reconciler.runner.policing import policy_report
-from reconciler.runner.remote import check_remote
-from reconciler.runner.sessions import Sessions
-from reconciler.runner.workspace import open_workspace
 
 
 @click.command()
@@ -34,10 +25,16 @@ from reconciler.runner.workspace import open_workspace
 @reports_errors
 def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool, remote: bool) -> None:
     """Check config and manifests against each provider's rules. Makes no API call unless --remote."""
+    from reconciler.render.policy import policy_lines
+    from reconciler.runner.policing import policy_report
+    from reconciler.runner.workspace import open_workspace
+
     if remote and no_credentials:
         raise ReconcilerError("--remote reads the tenants, so it needs the credentials: drop --no-credentials")
     workspace = open_workspace(config_path, targets, check_env=not no_credentials)
     if remote:
+        from reconciler.runner.remote import check_remote  # the HTTP stack loads only for --remote
+
         eventloop.run(check_remote(workspace))
     report = policy_report(workspace, None)
     if report is not None:
@@ -56,6 +53,9 @@ def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool, 
 @reports_errors
 def schema(config_path: Path, out: Path | None) -> None:
     """Print the JSON Schema of manifests (for editors); target names come from the config when there is one."""
+    from reconciler.project.config import load_config
+    from reconciler.project.schema import manifest_schema_json
+
     text = manifest_schema_json(load_config(config_path) if config_path.exists() else None)
     if out:
         try:
@@ -74,6 +74,9 @@ def schema(config_path: Path, out: Path | None) -> None:
 @reports_errors
 def targets_command(config_path: Path, as_matrix: bool, shards: int | None) -> None:
     """List the configured targets, one per line, or as a matrix for CI jobs. Makes no API call."""
+    from reconciler.engine.shard import matrix
+    from reconciler.project.config import load_config
+
     names = list(load_config(config_path).targets)
     if as_matrix:
         click.echo(json.dumps(matrix(names, shards), separators=(",", ":")))
@@ -105,6 +108,10 @@ def import_(
 
     Rules a manifest already holds are updated in place, keeping comments and layout.
     """
+    from reconciler.project.importing.importer import import_target, render_import
+    from reconciler.runner.sessions import Sessions
+    from reconciler.runner.workspace import open_workspace
+
     workspace = open_workspace(config_path, (target_name,))
     target = workspace.targets[0]
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler.cli import eventloop
 from reconciler.cli.options import EXIT_ERROR, config_option, reports_errors, target_option
-from reconciler.engine.ruletests import CaseResult, RuleCase
-from reconciler.render.ruletests import junit_xml, render_results
-from reconciler.runner.ruletests import load_workspace_cases, record_outcomes, run_live, run_offline
-from reconciler.runner.sessions import open_sessions
-from reconciler.runner.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:
+    from reconciler.engine.ruletests import CaseResult, RuleCase
+    from reconciler.runner.workspace import Workspace
 
 
 def _live_results(workspace: Workspace, cases: list[RuleCase]) -> list[CaseResult]:
+    from reconciler.runner.ruletests import run_live
+    from reconciler.runner.sessions import open_sessions
+
     async def run() -> list[CaseResult]:
         async with open_sessions(workspace) as sessions:
             return await run_live(workspace, sessions, cases)
@@ -46,6 +49,10 @@ def test_command(
 ) -> None:
     """Run the rule tests (tests/rules/*.yaml): each case's input through the rules, its outcome compared
     with the expected one. Offline, against the manifests, unless --live."""
+    from reconciler.render.ruletests import junit_xml, render_results
+    from reconciler.runner.ruletests import load_workspace_cases, record_outcomes, run_offline
+    from reconciler.runner.workspace import open_workspace
+
     workspace = open_workspace(config_path, targets, check_env=live)
     cases = load_workspace_cases(workspace, pattern)
     results = _live_results(workspace, cases) if live else run_offline(workspace, cases)

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -28,21 +28,20 @@ from reconciler.cli.options import (
     shard_option,
     target_option,
 )
-from reconciler.engine.apply import ApplyReport
-from reconciler.engine.plan import json_text
-from reconciler.engine.saved import ReviewedPlan
-from reconciler.engine.shard import Shard
 from reconciler.errors import ReconcilerError
-from reconciler.render.markdown import fenced, markdown_on_stdout, render_markdown
-from reconciler.render.text import render_plan, render_report, report_json, value_text
-from reconciler.runner.drift import Drifted, DriftReport, run_sync
-from reconciler.runner.lock import hold_target_locks
-from reconciler.runner.workspace import open_workspace, shard_workspace, written_targets
+
+if TYPE_CHECKING:
+    from reconciler.engine.apply import ApplyReport
+    from reconciler.engine.saved import ReviewedPlan
+    from reconciler.engine.shard import Shard
+    from reconciler.runner.drift import Drifted, DriftReport
 
 EXIT_DRIFT = 2  # drift found and left
 
 
 def modified_text(drifted: list[Drifted]) -> str:
+    from reconciler.render.text import value_text
+
     dated = [d for d in drifted if d.modified]
     if not dated:
         return ""
@@ -59,10 +58,15 @@ class SyncOutput:
     @property
     def text(self) -> bool:
         """Whether the text report goes to stdout: not when JSON or markdown (`--markdown -`) takes it."""
+        from reconciler.render.markdown import markdown_on_stdout
+
         return not self.as_json and not markdown_on_stdout(self.markdown)
 
 
 def _markdown(reviewed: ReviewedPlan, drifted: list[Drifted], report: ApplyReport | None) -> str:
+    from reconciler.render.markdown import fenced, render_markdown
+    from reconciler.render.text import render_report
+
     dates = {(d.ref, d.identity): d.modified for d in drifted if d.modified}
     text = render_markdown(reviewed.plan, title="reconciler drift", kind="drift", modified=dates)
     if report is not None:
@@ -73,6 +77,8 @@ def _markdown(reviewed: ReviewedPlan, drifted: list[Drifted], report: ApplyRepor
 
 def print_drift(report: DriftReport, output: SyncOutput, *, forced: bool) -> None:
     """The drift as planned, before any repair is asked for."""
+    from reconciler.render.text import render_plan
+
     if not output.text:
         return
     plan = report.plan
@@ -85,6 +91,9 @@ def print_drift(report: DriftReport, output: SyncOutput, *, forced: bool) -> Non
 
 def print_outcome(report: DriftReport, output: SyncOutput) -> None:
     """What happened after the drift was shown: the repair, or why there was none; JSON and markdown."""
+    from reconciler.engine.plan import json_text
+    from reconciler.render.text import render_report, report_json
+
     if output.text and report.repair is not None:
         click.echo("")
         click.echo(render_report(report.repair))
@@ -138,6 +147,11 @@ def sync(
     Exits 0 when live rules match the manifests (or every drift was repaired), 2 when drift was found
     and left, 1 on error.
     """
+    from reconciler.render.markdown import markdown_on_stdout
+    from reconciler.runner.drift import run_sync
+    from reconciler.runner.lock import hold_target_locks
+    from reconciler.runner.workspace import open_workspace, shard_workspace, written_targets
+
     if as_json and markdown_on_stdout(markdown_out):
         raise ReconcilerError("--json and --markdown - both print to stdout: give --markdown a file")
     if repair and as_json and not auto_approve:

@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.engine.model import format_field_path
 
 _REPORTS = {
@@ -124,6 +122,8 @@ def field_changes(
             FieldChange(key, action, None if action == "add" else body[key], body[key] if action == "add" else None)
             for key in keys
         ]
+    from deepdiff import DeepDiff  # here: loading manifests (validate) needs no diff library
+
     found: list[FieldChange] = []
     old, new = _differing_parts(before, after, unordered, (), found)
     # threshold_to_diff_deeper=0: always down to the leaves, however many keys of a mapping changed.

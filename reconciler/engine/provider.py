@@ -7,13 +7,15 @@ Offline hooks (class methods) describe the manifest format and how rules compare
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.errors import Problem
-from reconciler.http.client import ApiClient, Authenticator
+
+if TYPE_CHECKING:
+    from reconciler.http.client import ApiClient, Authenticator  # types only: no HTTP stack to load rules
 
 
 class NoScope(BaseModel):

@@ -16,13 +16,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 
 import httpx
 import stamina
 
 from reconciler.errors import ApiError
 from reconciler.http.limits import rate_limit_remaining
+from reconciler.http.policy import RetryPolicy
 
 # stamina logs each scheduled retry at WARNING; without a handler Python would print them bare on
 # stderr. Applications that configure logging still receive them.
@@ -34,16 +34,6 @@ TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Failures after which the server cannot have done the work, whatever the method.
 _NOT_PROCESSED_STATUSES = frozenset({429})
 _NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How long and how patiently one request is retried (per target: `retry_for` and the waits)."""
-
-    retry_for: float = 60.0  # total seconds one request may take, retries and waits included
-    wait_initial: float = 0.2  # first exponential wait; later ones double, plus up to this much jitter
-    wait_max: float = 10.0
-    throttle_reserve: int = 1  # requests kept in hand below the rate limit: wait for the reset at this many
 
 
 class TransientError(ApiError):

@@ -12,14 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from reconciler.engine.guards import GuardPolicy
 from reconciler.engine.provider import Provider
 from reconciler.errors import InputError, Location, Problem, suggest
-from reconciler.http.retry import RetryPolicy
+from reconciler.http.policy import RetryPolicy
+from reconciler.project import CONFIG_FILE
 from reconciler.project.policyconfig import PolicyExceptionSpec, PolicySettings
 from reconciler.project.validation import validate_model
 from reconciler.project.variables import VAR_NAME_PATTERN
 from reconciler.project.yamlsource import display_path, load_yaml, node_location
 from reconciler.providers.registry import PROVIDERS
 
-CONFIG_FILE = "reconciler.yaml"
 TARGET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # The registry is the one list of provider names: a provider added there is accepted here.
 ProviderName = Literal[tuple(PROVIDERS)]  # type: ignore[valid-type]

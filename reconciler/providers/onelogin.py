@@ -13,7 +13,7 @@ import base64
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -21,8 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError, Problem, suggest
-from reconciler.http.client import ApiClient, Authenticator
-from reconciler.http.retry import AmbiguousWriteError
 from reconciler.providers.onelogin_names import (
     NAMED_APP_PREFIX,
     AppIdOrName,
@@ -35,6 +33,9 @@ from reconciler.providers.onelogin_names import (
     refuse_unresolved,
     resolve_values,
 )
+
+if TYPE_CHECKING:
+    from reconciler.http.client import ApiClient, Authenticator
 
 TOKEN_PATH = "/auth/oauth2/v2/token"
 TOKEN_REFRESH_MARGIN_S = 60.0  # refresh this long before expiry, so no request carries a dying token
@@ -330,6 +331,8 @@ class OneLoginProvider(Provider):
     async def create(self, scope: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST is not idempotent: after an answer is lost, look for the rule before creating it again."""
         refuse_unresolved(body, "POST", self._rules_path(scope))
+        from reconciler.http.retry import AmbiguousWriteError
+
         lost: AmbiguousWriteError | None = None
         for _ in range(CREATE_ROUNDS):
             try:

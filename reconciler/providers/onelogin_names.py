@@ -14,14 +14,16 @@ import asyncio
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from reconciler.engine.model import DesiredRule
 from reconciler.errors import ApiError, NameNotResolved, Problem, suggest
-from reconciler.http.client import ApiClient
+
+if TYPE_CHECKING:
+    from reconciler.http.client import ApiClient
 
 APPS_PAGE_SIZE = 1000  # the maximum `limit` of List Apps
 MAX_APP_PAGES = 1000  # a bound on paging, far above any tenant

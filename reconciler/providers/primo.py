@@ -9,13 +9,15 @@ Assumptions beyond the API reference (from the vendor's other docs and SDKs), ke
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from reconciler.engine.model import LiveRule
 from reconciler.engine.provider import Provider
-from reconciler.http.client import Authenticator, BearerKey
+
+if TYPE_CHECKING:
+    from reconciler.http.client import Authenticator
 
 PrimoType = Literal[
     "MDM_CONTROL_MALWAREBYTES",
@@ -151,6 +153,8 @@ class PrimoProvider(Provider):
 
     @classmethod
     def authenticator(cls, credentials: dict[str, str], options: dict[str, Any]) -> Authenticator:
+        from reconciler.http.client import BearerKey  # here: loading rules needs no HTTP stack
+
         extra = {"x-company-id": str(options["company_id"])} if options.get("company_id") else None
         return BearerKey(credentials["api_key"], extra)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from urllib.parse import quote
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -19,8 +19,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.engine.provider import Provider
 from reconciler.errors import Problem
-from reconciler.http.client import Authenticator, BearerKey
 from reconciler.providers.isocodes import is_country, is_subdivision, suggest_country, suggest_subdivision
+
+if TYPE_CHECKING:
+    from reconciler.http.client import Authenticator
 
 ListOperator = Literal["any", "none"]
 ListOperatorWithAll = Literal["any", "all", "none"]
@@ -358,6 +360,8 @@ class ViziVaultProvider(Provider):
 
     @classmethod
     def authenticator(cls, credentials: dict[str, str], options: dict[str, Any]) -> Authenticator:
+        from reconciler.http.client import BearerKey  # here: loading rules needs no HTTP stack
+
         return BearerKey(credentials["api_key"])
 
     async def scope_title(self, scope: str) -> str:

@@ -16,24 +16,29 @@ Choices a client author should know (each kept in one named place in its module)
   (only when asked for) answers a write as usual and stores nothing.
 """
 
-from reconciler.sandbox.common import FAULT_KINDS, KNOWN_FAULT_KINDS, FaultConfig, RequestStats, SandboxError
-from reconciler.sandbox.onelogin_tenant import App, OneLoginTenant
-from reconciler.sandbox.primo import PrimoTenant
-from reconciler.sandbox.server import SandboxServer
-from reconciler.sandbox.state import SandboxState, Tenant
-from reconciler.sandbox.vizivault import ViziVaultTenant
+import importlib
+from typing import Any
 
-__all__ = [
-    "FAULT_KINDS",
-    "KNOWN_FAULT_KINDS",
-    "App",
-    "FaultConfig",
-    "OneLoginTenant",
-    "PrimoTenant",
-    "RequestStats",
-    "SandboxError",
-    "SandboxServer",
-    "SandboxState",
-    "Tenant",
-    "ViziVaultTenant",
-]
+# name -> the module defining it. Names load on first use, so that `reconciler sandbox --help` (and
+# the command list of `reconciler --help`) needs no web stack: starlette and uvicorn are an extra,
+# `pip install 'reconciler[sandbox]'`.
+_EXPORTS = {
+    "FAULT_KINDS": "common",
+    "App": "onelogin_tenant",
+    "FaultConfig": "common",
+    "OneLoginTenant": "onelogin_tenant",
+    "PrimoTenant": "primo",
+    "RequestStats": "common",
+    "SandboxError": "common",
+    "SandboxServer": "server",
+    "SandboxState": "state",
+    "Tenant": "state",
+    "ViziVaultTenant": "vizivault",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

@@ -1,16 +1,21 @@
-"""`reconciler sandbox`: serve the emulated APIs on loopback for manual runs and benchmarks."""
+"""`reconciler sandbox`: serve the emulated APIs on loopback for manual runs and benchmarks.
+
+It prints what a client needs: each tenant's URL and (fake) credentials, then a `reconciler.yaml`
+with one target per tenant and the `export` lines of its credentials, ready to paste.
+"""
 
 from __future__ import annotations
 
+import re
+import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from reconciler.sandbox.common import FAULT_KINDS, KNOWN_FAULT_KINDS, FaultConfig
+from reconciler.sandbox.common import FAULT_KINDS, KNOWN_FAULT_KINDS, PROVIDERS, FaultConfig, web_stack_missing
 from reconciler.sandbox.onelogin_catalog import FIRST_ROLE_ID, roles
-from reconciler.sandbox.server import SandboxServer
-from reconciler.sandbox.state import PROVIDERS
 
 
 def _tenant_spec(value: str) -> tuple[str, str]:
@@ -32,6 +37,32 @@ def _credentials(tenant: object) -> str:
     if hasattr(tenant, "api_key"):
         return f"api_key={tenant.api_key}"
     return f"client_id={getattr(tenant, 'client_id', '')} client_secret={getattr(tenant, 'client_secret', '')}"
+
+
+def target_names(tenants: list[Any]) -> list[str]:
+    """One target per tenant: the tenant's name, or provider-name when two providers share a name."""
+    names = [tenant.name for tenant in tenants]
+    return [t.name if names.count(t.name) == 1 else f"{t.provider}-{t.name}" for t in tenants]
+
+
+def client_setup(server: Any, tenants: list[Any]) -> tuple[str, list[str]]:
+    """A `reconciler.yaml` naming every tenant as a target, and the `export` lines of their credentials."""
+    from reconciler.sandbox.seeds import credentials_of
+
+    config = ["version: 1", "rules_dir: rules", "targets:"]
+    exports = []
+    for target, tenant in zip(target_names(tenants), tenants, strict=True):
+        config += [
+            f"  {target}:",
+            f"    provider: {tenant.provider}",
+            f"    url: {server.url(tenant.provider, tenant.name)}",
+        ]
+        config.append("    credentials:")
+        for credential, value in credentials_of(tenant).items():
+            variable = re.sub(r"[^A-Z0-9]+", "_", f"{target}_{credential}".upper())
+            config.append(f"      {credential}: {{env: {variable}}}")
+            exports.append(f"export {variable}={shlex.quote(value)}")
+    return "\n".join(config) + "\n", exports
 
 
 @click.command("sandbox")
@@ -98,6 +129,13 @@ def sandbox_command(
 ) -> None:
     """Serve emulators of the Primo, ViziVault and OneLogin rule APIs on loopback."""
     try:
+        from reconciler.sandbox.server import SandboxServer
+    except ModuleNotFoundError as exc:
+        message = web_stack_missing("sandbox", exc)
+        if message is None:
+            raise
+        raise click.ClickException(message) from None
+    try:
         faults = FaultConfig(
             latency_ms=latency_ms,
             fault_rate=fault_rate,
@@ -138,7 +176,12 @@ def sandbox_command(
             click.echo(f"            apps: {apps_line}")
             role_ids = ", ".join(f"{role['name']} {role['value']}" for role in roles(tenant.first_role_id))
             click.echo(f"            roles: {role_ids}")
-    click.echo("Admin: GET /_sandbox/stats, POST /_sandbox/stats/reset, GET|POST /_sandbox/faults")
+    config, exports = client_setup(server, server.state.tenants())
+    click.echo("\n# reconciler.yaml for these tenants (next to your rules/; targets named after the tenants):")
+    click.echo(config)
+    click.echo("# then, in the shell that runs reconciler:")
+    click.echo("\n".join(exports))
+    click.echo("\nAdmin: GET /_sandbox/stats, POST /_sandbox/stats/reset, GET|POST /_sandbox/faults")
     click.echo("Press Ctrl-C to stop.")
     sys.stdout.flush()  # a parent process reading the URL from a pipe must not wait for a full buffer
     server.serve_forever()

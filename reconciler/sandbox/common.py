@@ -11,6 +11,19 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 # Faults injected by default: transient failures a client must retry or reconcile.
+PROVIDERS = ("primo", "vizivault", "onelogin")
+# What `demo` and `sandbox` need beyond the product: the extra `reconciler[sandbox]`.
+WEB_STACK = ("starlette", "uvicorn", "httptools")
+INSTALL_WEB_STACK = "pip install 'reconciler[sandbox]'"
+
+
+def web_stack_missing(command: str, error: ModuleNotFoundError) -> str | None:
+    """The one line to show when `command` cannot import the web stack, or None for another missing module."""
+    if (error.name or "").split(".")[0] not in WEB_STACK:
+        return None
+    return f"`reconciler {command}` needs the sandbox's web stack ({error.name} is not installed): {INSTALL_WEB_STACK}"
+
+
 FAULT_KINDS = ("500", "429", "drop", "502_after_write")
 # Also known, only when asked for: a write answered with success that the API did not store (a buggy or
 # eventually consistent API, or a concurrent writer undoing it), which only reading back can catch.

@@ -10,17 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from reconciler.sandbox.common import PROVIDERS
 from reconciler.sandbox.onelogin_tenant import OneLoginTenant
 from reconciler.sandbox.primo import PrimoTenant
 from reconciler.sandbox.vizivault import ViziVaultTenant
 
 Tenant = PrimoTenant | ViziVaultTenant | OneLoginTenant
-TENANT_CLASSES: dict[str, type[PrimoTenant] | type[ViziVaultTenant] | type[OneLoginTenant]] = {
-    "primo": PrimoTenant,
-    "vizivault": ViziVaultTenant,
-    "onelogin": OneLoginTenant,
-}
-PROVIDERS = tuple(TENANT_CLASSES)
+TENANT_CLASSES: dict[str, type[PrimoTenant] | type[ViziVaultTenant] | type[OneLoginTenant]] = dict(
+    zip(PROVIDERS, (PrimoTenant, ViziVaultTenant, OneLoginTenant), strict=True)
+)
 
 
 class SandboxState:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
@@ -13,8 +14,9 @@ from reconciler.cli import main
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_demo_converges(monkeypatch: object) -> None:
-    result = CliRunner().invoke(main, ["--no-color", "demo", "--config", str(REPO / "reconciler.yaml")])
+def test_demo_converges_from_any_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no project here: the demo runs on the example shipped with reconciler
+    result = CliRunner().invoke(main, ["--no-color", "demo"])
     assert result.exit_code == 0, result.output
     steps = result.output.split("$ reconciler ")[1:]
     assert [s.splitlines()[0] for s in steps] == [
