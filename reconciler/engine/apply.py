@@ -49,13 +49,21 @@ class ScopeCheck:
     scope: str
     label: str
     differences: list[str] = field(default_factory=list)
+    # Copies of managed rules found on reading back (another writer at the same time), then deleted.
+    repaired: int = 0
 
     @property
     def verified(self) -> bool:
         return not self.differences
 
     def to_json(self) -> dict[str, Any]:
-        return {"target": self.target, "scope": self.scope, "verified": self.verified, "differences": self.differences}
+        return {
+            "target": self.target,
+            "scope": self.scope,
+            "verified": self.verified,
+            "differences": self.differences,
+            "repaired": self.repaired,
+        }
 
 
 @dataclass

@@ -8,10 +8,11 @@ run that caused them, instead of in the next plan.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from reconciler.engine.apply import ApplyReport, ScopeCheck
 from reconciler.engine.model import DesiredScope, LiveScope, ScopeRef
-from reconciler.engine.plan import Change, Plan
+from reconciler.engine.plan import Change, Plan, ScopePlan
 from reconciler.engine.planner import plan_scope
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError
@@ -36,10 +37,11 @@ def _difference(change: Change) -> str:
 
 def check_scope(
     provider: type[Provider], desired: DesiredScope, state: LiveScope | ApiError, applied: list[Change], *, prune: bool
-) -> list[str]:
-    """What still differs in one scope after the apply; empty when it matches the manifests."""
+) -> tuple[list[str], ScopePlan | None]:
+    """What still differs in one scope after the apply (empty when it matches the manifests), and the
+    scope planned again (None when it cannot be read)."""
     if isinstance(state, ApiError):
-        return [f"its live rules could not be read again: {state}"]
+        return [f"its live rules could not be read again: {state}"], None
     again = plan_scope(provider, desired, state, prune=prune)
     differences = [_difference(change) for change in again.changes]
     # A delete the API answered but did not make, seen even when this run does not prune.
@@ -48,7 +50,24 @@ def check_scope(
     for change in applied:
         if change.action == "delete" and change.ref in live_refs and change.ref not in planned_deletes:
             differences.append(f"{change.identity!r} was deleted and is still there")
-    return differences
+    return differences, again
+
+
+@dataclass
+class Verification:
+    checks: list[ScopeCheck]
+    # Scopes whose only difference is copies of rules this run created (another writer doing the same
+    # at the same time): the deletes of the copies. The planner always keeps the same copy (the one
+    # matching the manifest, else the first), so two runs repairing at once delete the same ones.
+    repairs: Plan
+
+
+def _copies_of_own_creates(again: ScopePlan, differences: list[str], applied: list[Change]) -> bool:
+    """Whether all that differs is copies of managed rules, no more of them than this run created: a
+    writer doing what this run did, at the same time. Anything else is left to a plan and its guards."""
+    copies = [change for change in again.changes if change.duplicate]
+    creates = sum(1 for change in applied if change.action == "create")
+    return len(copies) == len(again.changes) == len(differences) and len(copies) <= creates
 
 
 def verify_plan(
@@ -58,12 +77,14 @@ def verify_plan(
     live: Mapping[ScopeRef, LiveScope | ApiError],
     providers: Mapping[str, type[Provider]],
     prune: Mapping[str, bool],
-) -> list[ScopeCheck]:
+) -> Verification:
     """A check of each scope the apply wrote to, from its live rules read again (`live`)."""
     labels = {scope.ref: scope.label for scope in plan.scopes}
-    checks = []
+    checks, repairs = [], Plan()
     for ref, state in sorted(live.items()):
-        applied = [o.change for o in report.outcomes if o.status == "applied" and (o.target, o.scope) == ref]
-        differences = check_scope(providers[ref.target], desired[ref], state, applied, prune=prune[ref.target])
+        applied = [o.change for o in report.outcomes if o.status == "applied" and ScopeRef(o.target, o.scope) == ref]
+        differences, again = check_scope(providers[ref.target], desired[ref], state, applied, prune=prune[ref.target])
         checks.append(ScopeCheck(ref.target, ref.scope, labels.get(ref, ref.scope), differences))
-    return checks
+        if again is not None and differences and _copies_of_own_creates(again, differences, applied):
+            repairs.scopes.append(again)
+    return Verification(checks, repairs)

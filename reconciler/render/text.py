@@ -134,7 +134,9 @@ def refusal_lines(plan: Plan, *, forced: bool = False) -> list[str]:
 def change_name(change: Change, delete_verb: str) -> str:
     """A change as a report names it: `create "R1"`, `disable "MDM_ONLINE"`, `reorder`."""
     action = action_word(change.action, delete_verb)
-    return "reorder" if action == "reorder" else f"{action} {value_text(change.identity)}"
+    if action == "reorder":
+        return "reorder"
+    return f"{action} {value_text(change.identity)}{DUPLICATE if change.duplicate else ''}"
 
 
 def outcome_line(outcome: Outcome) -> str:
@@ -161,14 +163,22 @@ def verify_lines(checks: list[ScopeCheck]) -> list[str]:
     failed = [check for check in checks if not check.verified]
     if not checks:
         return []
+    repaired = sum(check.repaired for check in checks)
+    lines = []
+    if repaired:
+        text = (
+            f"Read back, {repaired} copy(ies) of managed rules were found (another writer at the same time) "
+            "and deleted (see above)."
+        )
+        lines.append(click.style(text, fg="yellow"))
     if not failed:
         text = f"Verified: the live rules of the {len(checks)} scope(s) written to match the manifests."
-        return [click.style(text, fg="green")]
+        return [*lines, click.style(text, fg="green")]
     text = (
         f"✗ Verify: {len(failed)} of the {len(checks)} scope(s) written to still differ from the manifests "
         "(an API that did not keep a write, or another writer at the same time); the next apply converges:"
     )
-    lines = [click.style(text, fg="red")]
+    lines.append(click.style(text, fg="red"))
     for check in failed:
         lines += [f"  {check.target} · {check.label}: {difference}" for difference in check.differences]
     return lines

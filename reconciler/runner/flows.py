@@ -16,7 +16,7 @@ from reconciler.engine.planner import plan_scope_or_error
 from reconciler.engine.read import fetch_live
 from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan, moved_names
 from reconciler.engine.shard import Shard
-from reconciler.engine.verify import verify_plan, written_scopes
+from reconciler.engine.verify import Verification, verify_plan, written_scopes
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.runner.policing import gate_plan
 from reconciler.runner.resolve import resolve_names
@@ -82,12 +82,41 @@ async def apply_and_verify(
 ) -> ApplyReport:
     """Apply the plan, then read again every scope it wrote to (one list per scope) and record in the
     report what still differs from the manifests: a write the API did not keep, another writer's.
-    Outcomes go into `report` as they happen (see `apply_plan`)."""
+    Outcomes go into `report` as they happen (see `apply_plan`).
+
+    Copies of the rules it created, made by another writer at the same time (two applies at once), are
+    deleted then and there (no more than it created), and those scopes are read once more.
+    """
     report = await run_apply(plan, sessions, on_outcome, report)
-    live = await fetch_live(sessions.providers, written_scopes(report))
-    providers = {t.name: t.provider_class for t in workspace.targets}
-    report.checks = verify_plan(plan, report, workspace.desired.scopes, live, providers, workspace.prune_for(prune))
+    verification, _ = await _verify(workspace, sessions, plan, report, prune, written_scopes(report))
+    report.checks = verification.checks
+    repairs = verification.repairs
+    if not repairs.scopes:
+        return report
+    await run_apply(repairs, sessions, on_outcome, report)
+    again, _ = await _verify(workspace, sessions, repairs, report, prune, [scope.ref for scope in repairs.scopes])
+    by_ref = {(check.target, check.scope): check for check in again.checks}
+    counts = {scope.ref: len(scope.changes) for scope in repairs.scopes}
+    for index, check in enumerate(report.checks):
+        replaced = by_ref.get((check.target, check.scope))
+        if replaced is not None:
+            replaced.repaired = counts[ScopeRef(check.target, check.scope)]
+            report.checks[index] = replaced
     return report
+
+
+async def _verify(
+    workspace: Workspace,
+    sessions: Sessions,
+    plan: Plan,
+    report: ApplyReport,
+    prune: bool | None,
+    refs: list[ScopeRef],
+) -> tuple[Verification, dict[ScopeRef, LiveScope | ApiError]]:
+    live = await fetch_live(sessions.providers, refs)
+    providers = {t.name: t.provider_class for t in workspace.targets}
+    verification = verify_plan(plan, report, workspace.desired.scopes, live, providers, workspace.prune_for(prune))
+    return verification, live
 
 
 def manifest_digests(workspace: Workspace) -> dict[str, str]:

@@ -55,7 +55,7 @@ def test_a_write_the_api_does_not_keep_is_reported_by_verify_and_exits_1(project
     document = json.loads(as_json.stdout)
     assert as_json.exit_code == 0 and document["apply"]["verified"] is True
     assert document["apply"]["checks"] == [
-        {"target": "onelogin-test", "scope": "app:7", "verified": True, "differences": []}
+        {"target": "onelogin-test", "scope": "app:7", "verified": True, "differences": [], "repaired": 0}
     ]
 
 
@@ -76,3 +76,18 @@ def test_a_drift_repair_is_verified_too(project: Project) -> None:
     assert repaired.exit_code == 0, repaired.output
     assert "Verified: the live rules of the 1 scope(s) written to match the manifests." in repaired.output
     assert len(project.tenant("onelogin-test").rules(7)) == 1
+
+
+def test_a_delete_the_api_does_not_keep_is_reported_even_when_the_run_does_not_prune(project: Project) -> None:
+    tenant = project.tenant("onelogin-test")
+    tenant.add_app(7, "App")
+    tenant.add_rule(7, dict(FIRST))
+    tenant.add_rule(7, {**FIRST, "name": "console-made"})
+    project.write("rules/app.yaml", ONE_RULE_APP)
+    saved = project.root / "plan.json"
+    assert project.run("plan", "--prune", "--out", str(saved)).exit_code == 0
+    project.sandbox.faults.update({"fault_rate": 1.0, "fault_kinds": ["lost_write"], "writes_only": True})
+    applied = project.run("apply", str(saved), "--auto-approve")
+    assert applied.exit_code == 1, applied.output
+    assert '✓ applied delete "console-made"' in applied.output
+    assert "app 7: 'console-made' was deleted and is still there" in applied.output

@@ -78,3 +78,22 @@ def test_an_interrupted_apply_says_what_it_applied_and_what_it_did_not(
     finish = project.run("apply", "--auto-approve")
     assert finish.exit_code == 0, finish.output  # the next apply converges, with no duplicate
     assert sorted(r["name"] for r in project.tenant("onelogin-test").rules(7)) == sorted(f"r{i}" for i in range(RULES))
+
+
+def test_two_applies_at_once_end_with_no_duplicate(project: Project, tmp_path: Path) -> None:
+    many_rules(project)
+    project.sandbox.faults.update({"latency_ms": 30})  # long enough for the two runs to overlap
+    env = {**os.environ, **project.env, LOCK_DIR_VARIABLE: str(tmp_path / "locks")}
+    command = [sys.executable, "-m", "reconciler", "--no-color", "apply"]
+    command += ["--config", str(project.root / "reconciler.yaml"), "--auto-approve"]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in "ab"
+    ]
+    outputs = [run.communicate(timeout=60)[0] for run in runs]
+    names = [r["name"] for r in project.tenant("onelogin-test").rules(7)]
+    assert sorted(names) == sorted(f"r{i}" for i in range(RULES)), outputs  # each rule once
+    for run, output in zip(runs, outputs, strict=True):
+        # Each run read back what it wrote: verified (deleting the other's copies if it found them), or
+        # said what differed when the other run was still writing.
+        assert run.returncode == 0 or "✗ Verify" in output or "✗ failed" in output, output
+        assert "Verified" in output or "✗ Verify" in output, output

@@ -1,0 +1,49 @@
+"""Reading back after an apply: what still differs, and which copies the run may delete then and there."""
+
+from __future__ import annotations
+
+from reconciler.engine.apply import ApplyReport, Outcome
+from reconciler.engine.model import LiveScope
+from reconciler.engine.plan import Action, Change, Plan
+from reconciler.engine.verify import verify_plan
+from reconciler.providers.onelogin import OneLoginProvider
+from tests.engine.test_duplicates import APP, live_rule, rule, wanted
+
+
+def report_of(creates: int) -> ApplyReport:
+    outcomes = [
+        Outcome(APP.target, APP.scope, "app 1", Change(Action.CREATE, f"R{i}"), "applied") for i in range(creates)
+    ]
+    return ApplyReport(outcomes)
+
+
+def verify(live: LiveScope, creates: int) -> tuple[list[str], Plan]:
+    desired = wanted(rule("R0"), rule("R1"))
+    result = verify_plan(
+        Plan(), report_of(creates), {APP: desired}, {APP: live}, {APP.target: OneLoginProvider}, {APP.target: False}
+    )
+    (check,) = result.checks
+    return check.differences, result.repairs
+
+
+def test_a_scope_that_matches_is_verified() -> None:
+    differences, repairs = verify(LiveScope(APP, [live_rule(1, rule("R0")), live_rule(2, rule("R1"))]), 2)
+    assert differences == [] and repairs.scopes == []
+
+
+def test_copies_of_what_the_run_created_are_deleted_then_and_there() -> None:
+    live = LiveScope(APP, [live_rule(i, rule(n)) for i, n in enumerate(["R0", "R1", "R0", "R1"], 1)])
+    differences, repairs = verify(live, 2)
+    assert differences == ["'R0' exists more than once", "'R1' exists more than once"]
+    assert [(c.identity, c.ref["id"]) for c in repairs.scopes[0].changes] == [("R0", 3), ("R1", 4)]
+
+
+def test_more_copies_than_the_run_created_are_left_to_a_plan_and_its_guards() -> None:
+    live = LiveScope(APP, [live_rule(i, rule(n)) for i, n in enumerate(["R0", "R1", "R0", "R1"], 1)])
+    differences, repairs = verify(live, 1)
+    assert len(differences) == 2 and repairs.scopes == []
+
+
+def test_a_missing_rule_is_reported_and_not_repaired_here() -> None:
+    differences, repairs = verify(LiveScope(APP, [live_rule(1, rule("R0")), live_rule(2, rule("R0"))]), 2)
+    assert differences == ["'R1' is missing", "'R0' exists more than once"] and repairs.scopes == []
