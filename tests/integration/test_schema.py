@@ -55,6 +55,23 @@ BAD = {
 }
 
 
+ONE_FOR_MANY_TENANTS = """\
+target: onelogin-prod
+app: {name: Salesforce}
+rules:
+  - name: Admins
+    only_targets: [onelogin-prod]
+    conditions: [{source: last_login, operator: ">", value: {var: DAYS}}]
+    actions: [{action: set_role, value: [{name: Admin}, {var: EXTRA_ROLE}]}]
+"""
+
+
+def test_variables_names_and_target_filters_conform(repo_schema: dict[str, Any]) -> None:
+    jsonschema.validate(_yaml(ONE_FOR_MANY_TENANTS), repo_schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_yaml(ONE_FOR_MANY_TENANTS.replace("{var: DAYS}", "{var: DAYS, x: 1}")), repo_schema)
+
+
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_broken_manifests_do_not_conform(repo_schema: dict[str, Any], case: str) -> None:
     with pytest.raises(jsonschema.ValidationError):
