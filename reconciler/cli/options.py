@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,8 +16,10 @@ from reconciler.errors import InputError, ReconcilerError
 from reconciler.project import CONFIG_FILE
 
 if TYPE_CHECKING:  # the commands import what they run when they run (see main.COMMANDS)
+    from reconciler.engine.model import LiveScope, ScopeRef
     from reconciler.engine.saved import ReviewedPlan
     from reconciler.engine.shard import Shard
+    from reconciler.errors import ApiError
     from reconciler.runner.sessions import Sessions
     from reconciler.runner.workspace import Workspace
 
@@ -145,11 +147,18 @@ async def plan_with_progress(
     shard: Shard | None = None,
     *,
     fingerprinted: bool,
+    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
 ) -> ReviewedPlan:
     from reconciler.runner.flows import make_reviewed_plan
 
     with ProgressDisplay(wanted(as_json)) as progress:
         fetched = progress.counter("Reading live rules (scopes)", len(workspace.desired.scopes))
         return await make_reviewed_plan(
-            workspace, sessions, prune=prune, shard=shard, on_fetched=fetched, fingerprinted=fingerprinted
+            workspace,
+            sessions,
+            prune=prune,
+            shard=shard,
+            on_fetched=fetched,
+            fingerprinted=fingerprinted,
+            started=started,
         )

@@ -22,8 +22,10 @@ from reconciler.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from reconciler.engine.ruletests import RuleCase
     from reconciler.engine.saved import ReviewedPlan
     from reconciler.engine.shard import Shard
+    from reconciler.runner.workspace import Workspace
 
 from reconciler.errors import ReconcilerError
 
@@ -100,23 +102,32 @@ def plan(
     from reconciler.engine.saved import write_plan_file
     from reconciler.render.comments import render_comment_parts
     from reconciler.render.markdown import markdown_on_stdout, render_markdown
+    from reconciler.runner.prefetch import open_reading
     from reconciler.runner.ruletests import load_workspace_cases, plan_impact
-    from reconciler.runner.sessions import open_sessions
-    from reconciler.runner.workspace import open_workspace, shard_workspace
 
     if as_json and markdown_on_stdout(markdown_out):
         raise ReconcilerError("--json and --markdown - both print to stdout: give --markdown a file")
-    whole = open_workspace(config_path, targets, base_config=base_config)
-    cases = load_workspace_cases(whole, check_rules=False)  # bad test files stop the plan before any request
-    workspace = shard_workspace(whole, shard)
 
-    async def run() -> ReviewedPlan:
-        async with open_sessions(workspace) as sessions:
+    async def run() -> tuple[Workspace, list[RuleCase], ReviewedPlan]:
+        # Live rules are read while the manifests load (see runner/prefetch.py).
+        reading = await open_reading(config_path, targets, shard, base_config=base_config)
+        async with reading.sessions as sessions:
+            # Bad test files stop the plan before any request: a project with rule tests reads nothing early.
+            cases = load_workspace_cases(reading.whole, check_rules=False)
             # Fingerprints serve a saved plan and the JSON document only; a plan on screen needs none.
             fingerprinted = as_json or out_path is not None
-            return await plan_with_progress(workspace, sessions, prune, as_json, shard, fingerprinted=fingerprinted)
+            reviewed = await plan_with_progress(
+                reading.workspace,
+                sessions,
+                prune,
+                as_json,
+                shard,
+                fingerprinted=fingerprinted,
+                started=reading.started,
+            )
+            return reading.workspace, cases, reviewed
 
-    reviewed = eventloop.run(run())
+    workspace, cases, reviewed = eventloop.run(run())
     result = reviewed.plan
     result.impact = plan_impact(workspace, result, reviewed.live, cases)
     if not markdown_on_stdout(markdown_out):

@@ -7,7 +7,7 @@ failed read would wipe a tenant.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.provider import Provider
@@ -27,12 +27,16 @@ async def fetch_live(
     providers: Mapping[str, Provider],
     scopes: Iterable[ScopeRef],
     on_fetched: Callable[[ScopeRef, LiveScope | ApiError], None] | None = None,
+    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
 ) -> dict[ScopeRef, LiveScope | ApiError]:
-    """Every scope read concurrently; `on_fetched` is handed each one as soon as it is read."""
+    """Every scope read concurrently; `on_fetched` is handed each one as soon as it is read. Reads in
+    `started` (begun while the manifests loaded) are awaited rather than sent again."""
     refs = list(scopes)
+    started = started or {}
 
     async def fetch(ref: ScopeRef) -> LiveScope | ApiError:
-        result = await fetch_scope(providers, ref)
+        pending = started.get(ref)
+        result = await (pending if pending is not None else fetch_scope(providers, ref))
         if on_fetched is not None:
             on_fetched(ref, result)
         return result

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -364,8 +365,17 @@ def cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_desired(config: Config, targets: list[Target], rules_dir: Path | None = None) -> DesiredState:
-    """Read every manifest; raise InputError listing all problems, or return the desired state."""
+def load_desired(
+    config: Config,
+    targets: list[Target],
+    rules_dir: Path | None = None,
+    on_scope: Callable[[ScopeRef], None] | None = None,
+) -> DesiredState:
+    """Read every manifest; raise InputError listing all problems, or return the desired state.
+
+    `on_scope` is told of each scope once a manifest naming it has loaded, while every manifest so
+    far is valid (so its live rules can be read meanwhile); after the first problem it is told nothing.
+    """
     selected = {t.name for t in targets}
     state = DesiredState()
     problems: list[Problem] = []
@@ -383,11 +393,20 @@ def load_desired(config: Config, targets: list[Target], rules_dir: Path | None =
     if problems:  # a manifest that could not be read may have held rules of any target
         state.incomplete_targets |= selected
     with cycle_collection_paused():
+        announced = 0
         for path in paths:
             before = len(problems)
             named = _load_file(path, config, selected, state, problems)
             if len(problems) > before:
                 state.incomplete_targets |= selected if named is None else selected & set(named)
+            if on_scope is not None and not problems and len(state.scopes) > announced:
+                new = list(islice(reversed(state.scopes), len(state.scopes) - announced))[::-1]  # appended last
+                # A new scope's rules all come from this file: check them across each other before naming it.
+                for ref in new:
+                    problems += scope_problems(state.scopes[ref], config.targets[ref.target].provider_class)
+                for ref in new if not problems else ():
+                    on_scope(ref)
+                announced = len(state.scopes)
     _check_identities(state, config, problems)
     if problems:
         # The variants of one file (targets with different variables) share most of their problems.

@@ -5,7 +5,7 @@ The CLI, the demo and the tests all go through here, so they behave the same. No
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from reconciler.engine.apply import ApplyReport, ProgressHook, apply_plan
 from reconciler.engine.digest import live_digest
@@ -41,8 +41,10 @@ async def read_and_plan(
     *,
     prune: bool | None = None,
     on_fetched: Callable[[ScopeRef], None] | None = None,
+    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
 ) -> tuple[Plan, dict[ScopeRef, LiveScope | ApiError]]:
-    """The plan of every desired scope, and the live state it was made from (names resolved first)."""
+    """The plan of every desired scope, and the live state it was made from (names resolved first;
+    `started`: reads begun while the manifests loaded, see `runner.prefetch`)."""
     await resolve_names(workspace.desired, sessions)
     providers = {t.name: t.provider_class for t in workspace.targets}
     prune_by_target = workspace.prune_for(prune)
@@ -55,7 +57,7 @@ async def read_and_plan(
         if on_fetched is not None:
             on_fetched(ref)
 
-    live = await fetch_live(sessions.providers, workspace.desired.scopes, plan_fetched)
+    live = await fetch_live(sessions.providers, workspace.desired.scopes, plan_fetched, started)
     plan = Plan([planned[ref] for ref in sorted(planned)], list(workspace.warnings))
     plan.refusals = check_guards(plan, live, workspace.desired, [t.guard_policy for t in workspace.targets], providers)
     for name in workspace.desired.targets_without_manifests:
@@ -136,6 +138,7 @@ async def make_reviewed_plan(
     shard: Shard | None = None,
     on_fetched: Callable[[ScopeRef], None] | None = None,
     fingerprinted: bool = True,
+    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
 ) -> ReviewedPlan:
     """Read live state once, plan from it, and fingerprint what the plan was made from.
 
@@ -143,7 +146,7 @@ async def make_reviewed_plan(
     Fingerprints (hashing every manifest and every live rule) are made only when `fingerprinted`:
     a plan only shown on a terminal needs none.
     """
-    plan, live = await read_and_plan(workspace, sessions, prune=prune, on_fetched=on_fetched)
+    plan, live = await read_and_plan(workspace, sessions, prune=prune, on_fetched=on_fetched, started=started)
     fingerprints = Fingerprints()
     if fingerprinted:
         fingerprints = Fingerprints(

@@ -37,12 +37,18 @@ class Workspace:
 
 
 def open_workspace(
-    config_path: Path, target_names: tuple[str, ...] = (), *, check_env: bool = True, base_config: Path | None = None
+    config_path: Path,
+    target_names: tuple[str, ...] = (),
+    *,
+    check_env: bool = True,
+    base_config: Path | None = None,
+    on_scope: Callable[[ScopeRef], None] | None = None,
 ) -> Workspace:
     """Load and validate config, manifests and policies; all problems are raised together as one InputError.
 
     With `base_config` (the base branch's config, for a pull request's plan), the targets the plan reads
-    keep the url and credentials the base branch gives them (`pin_to_base`).
+    keep the url and credentials the base branch gives them (`pin_to_base`). `on_scope` is told of each
+    scope as soon as it is known, while everything loaded so far is valid (see `load_desired`).
     """
     config = load_config(config_path)
     targets = config.select(target_names)
@@ -59,7 +65,7 @@ def open_workspace(
     gc.collect()
     with cycle_collection_paused():
         try:
-            desired = load_desired(config, targets)
+            desired = load_desired(config, targets, on_scope=None if policy_problems else on_scope)
         except InputError as exc:
             env_problems = config.check_environment(targets) if check_env else []
             raise InputError(env_problems + policy_problems + exc.problems) from exc
