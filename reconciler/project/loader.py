@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.project import variables
 from reconciler.project.config import Config, Target
 from reconciler.project.validation import validate_model
-from reconciler.project.yamlsource import display_path, load_yaml, node_location, plain
+from reconciler.project.yamlsource import display_path, load_yaml, locate_in_file, node_location, plain
 
 HEADER_KEYS = ("target", "targets", "rules")
 TARGET_FILTER_KEYS = ("only_targets", "except_targets")
@@ -235,7 +235,7 @@ def _load_variant(
             continue
         body, protect, applies_to = rule
         location = node_location(raw, base, file)
-        locate = partial(_locate_in_file, manifest.path, tuple(base), file, location)
+        locate = partial(locate_in_file, manifest.path, tuple(base), file, location)
         for target_name in targets:
             if applies_to(target_name):
                 ref = ScopeRef(target_name, scope)
@@ -308,29 +308,6 @@ def _target_filter(
 
 def _locate_field(root: Any, base: list[str | int], file: str, path: Sequence[str | int]) -> Location:
     return node_location(root, [*base, *path], file, at_value=True)
-
-
-def _locate_in_file(
-    path: Path, base: tuple[str | int, ...], file: str, fallback: Location, field: Sequence[str | int]
-) -> Location:
-    """Where a field of a loaded rule is, for checks made after loading (against a live app's catalog).
-
-    The file is parsed again when asked rather than its YAML tree kept for the whole run: trees with
-    every node's position were half the memory of a large plan. Falls back to the rule's own line
-    if the file can no longer be read.
-    """
-    try:
-        stat = path.stat()
-        root = _positioned_tree(path, file, stat.st_mtime_ns, stat.st_size)
-    except (OSError, InputError):
-        return fallback
-    return node_location(root, [*base, *field], file, at_value=True)
-
-
-@lru_cache(maxsize=8)
-def _positioned_tree(path: Path, file: str, mtime_ns: int, size: int) -> Any:
-    """One file's YAML with positions, cached while the file is unchanged (checks come rule by rule)."""
-    return load_yaml(path, file)
 
 
 def _check_identities(state: DesiredState, config: Config, problems: list[Problem]) -> None:
