@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from functools import wraps
@@ -60,8 +61,27 @@ config_option = click.option(
     envvar="RECONCILER_CONFIG",
     help="Project config naming the targets.",
 )
+
+
+def complete_targets(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of `--target`: the names of the config's targets (none when it cannot be read)."""
+    from reconciler.project.config import load_config
+
+    config_path = ctx.params.get("config_path") or Path(os.environ.get("RECONCILER_CONFIG", CONFIG_FILE))
+    try:
+        names = load_config(Path(config_path)).targets
+    except (ReconcilerError, OSError):
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
 target_option = click.option(
-    "--target", "-t", "targets", multiple=True, help="Limit the run to this target (repeatable)."
+    "--target",
+    "-t",
+    "targets",
+    multiple=True,
+    shell_complete=complete_targets,
+    help="Limit the run to this target (repeatable).",
 )
 prune_option = click.option(
     "--prune/--no-prune", default=None, help="Delete live rules no manifest mentions (overrides the target's prune)."

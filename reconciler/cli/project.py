@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from reconciler.cli import eventloop
-from reconciler.cli.options import config_option, reports_errors, target_option
+from reconciler.cli.options import complete_targets, config_option, reports_errors, target_option
 from reconciler.errors import ReconcilerError
 
 
@@ -89,7 +89,14 @@ def targets_command(config_path: Path, as_matrix: bool, shards: int | None) -> N
 
 @click.command("import")
 @config_option
-@click.option("--target", "-t", "target_name", required=True, help="The target whose live rules to import.")
+@click.option(
+    "--target",
+    "-t",
+    "target_name",
+    required=True,
+    shell_complete=complete_targets,
+    help="The target whose live rules to import.",
+)
 @click.option("--app", "apps", multiple=True, type=int, help="Import only this OneLogin app (repeatable).")
 @click.option(
     "--out",

@@ -121,3 +121,14 @@ def test_plan_diffs_name_list_items_and_list_created_fields_as_the_manifest_does
     assert '+ nonCompliantStatus: "OFFLINE"' in plan.output
     created = next(s for s in project.plan_json()["scopes"] if s["target"] == "vault-test")["changes"][0]
     assert [f["path"] for f in created["fields"]] == ["key", "name", "action", "type", "constraint"]
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "sync", "validate", "import"])
+def test_shell_completion_offers_the_configs_target_names(project: Project, command: str) -> None:
+    config = str(project.root / "reconciler.yaml")
+    words = f"reconciler {command} --config {config} --target "
+    env = {"_RECONCILER_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()))}
+    result = CliRunner().invoke(main, [], env=env, prog_name="reconciler")
+    assert result.output.split() == [f"plain,{name}" for name in ("primo-test", "vault-test", "onelogin-test")]
+    env["COMP_WORDS"] = words + "v"
+    assert CliRunner().invoke(main, [], env=env, prog_name="reconciler").output.split() == ["plain,vault-test"]
