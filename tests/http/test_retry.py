@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -342,3 +344,27 @@ def test_a_delete_of_a_missing_rule_is_still_an_error() -> None:
     assert caught.value.status == 404
     with pytest.raises(ApiError):  # a 429 means nothing was done: the 404 after it is real
         call(client(Script(429, 404)), "DELETE")
+
+
+def test_request_log_lines_name_method_host_and_path_and_never_a_secret(caplog: pytest.LogCaptureFixture) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[])
+
+    api = ApiClient(
+        "https://user:url-secret@api.test:8443/base",
+        BearerKey("key-secret"),
+        transport=httpx.MockTransport(answer),
+        retry=RetryPolicy(retry_for=0),
+    )
+
+    async def go() -> None:
+        try:
+            await api.get_json("/rules", params={"token": "query-secret", "page": 2})
+        finally:
+            await api.aclose()
+
+    with caplog.at_level(logging.DEBUG, logger="reconciler.http"):
+        asyncio.run(go())
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "reconciler.http"]
+    assert re.fullmatch(r"GET api\.test:8443 /base/rules 200 \d+ ms", line)
+    assert "secret" not in caplog.text
