@@ -7,15 +7,17 @@ could not be read, a failed repair, a refused confirmation).
 
 from __future__ import annotations
 
+import signal
 import sys
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from reconciler.cli import eventloop
+from reconciler.cli.interrupt import exit_status, until_interrupted
 from reconciler.cli.options import (
     EXIT_ERROR,
     EXIT_OK,
@@ -147,6 +149,7 @@ def sync(
     Exits 0 when live rules match the manifests (or every drift was repaired), 2 when drift was found
     and left, 1 on error.
     """
+    from reconciler.engine.apply import ApplyReport
     from reconciler.render.markdown import markdown_on_stdout
     from reconciler.runner.drift import run_sync
     from reconciler.runner.lock import hold_target_locks
@@ -159,12 +162,36 @@ def sync(
     workspace = shard_workspace(open_workspace(config_path, targets), shard)
     output = SyncOutput(as_json, markdown_out)
     confirm = partial(confirm_or_refuse, auto_approve)  # asked only when there is drift to repair
-    shown = partial(print_drift, output=output, forced=force and repair)
+    planned: list[DriftReport] = []
+
+    def shown(report: DriftReport) -> None:
+        planned.append(report)
+        print_drift(report, output, forced=force and repair)
+
+    repairing = ApplyReport()
+    work = run_sync(
+        workspace, prune=prune, repair=repair, force=force, confirm=confirm, on_planned=shown, repair_report=repairing
+    )
     with hold_target_locks(written_targets(workspace) if repair else [], "sync --repair") as warnings:
         for warning in warnings:
             click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
-        report = eventloop.run(
-            run_sync(workspace, prune=prune, repair=repair, force=force, confirm=confirm, on_planned=shown)
-        )
+        if not (repair and auto_approve):  # a confirmation prompt keeps the ordinary Ctrl-C
+            report = eventloop.run(work)
+        else:
+            finished, signum = eventloop.run(until_interrupted(work))
+            if finished is None or signum is not None:
+                stopped(planned, repairing, signum or signal.SIGINT)
+            report = finished
     print_outcome(report, output)
     sys.exit(exit_code(report))
+
+
+def stopped(planned: list[DriftReport], repairing: ApplyReport, signum: int) -> NoReturn:
+    """A repair stopped by a signal: what it applied and what it did not, then 128 + the signal."""
+    from reconciler.render.text import render_interrupted
+
+    if planned:
+        click.echo(render_interrupted(planned[0].plan, repairing, signal.Signals(signum).name), err=True)
+    else:
+        click.echo("Interrupted before the repair; nothing was changed in any tenant.", err=True)
+    sys.exit(exit_status(signum))

@@ -75,10 +75,12 @@ async def run_sync(
     force: bool = False,
     confirm: Callable[[], bool],
     on_planned: Callable[[DriftReport], None] | None = None,
+    repair_report: ApplyReport | None = None,
 ) -> DriftReport:
     """Plan every scope; with `repair`, apply the plan once the guards pass and `confirm` agrees.
 
-    `on_planned` sees the report before any repair is asked for (the cli shows the drift there).
+    `on_planned` sees the report before any repair is asked for (the cli shows the drift there); the
+    repair's outcomes go into `repair_report` as they happen (an interrupted repair can say what it did).
     """
     async with open_sessions(workspace) as sessions:
         reviewed = await make_reviewed_plan(workspace, sessions, prune=prune)
@@ -89,7 +91,7 @@ async def run_sync(
             on_planned(report)
         if repair and plan.has_changes and not report.refused:
             if confirm():
-                report.repair = await apply_and_verify(workspace, sessions, plan, prune=prune)
+                report.repair = await apply_and_verify(workspace, sessions, plan, prune=prune, report=repair_report)
             else:
                 report.cancelled = True
     return report

@@ -47,14 +47,17 @@ def test_apply_warns_when_another_run_holds_the_targets_lock(
     assert clean.exit_code == 0 and "being written by another" not in clean.output
 
 
-@pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(
+    ("sent", "status", "writer"),
+    [(signal.SIGINT, 130, ["apply"]), (signal.SIGTERM, 143, ["apply"]), (signal.SIGTERM, 143, ["sync", "--repair"])],
+)
 def test_an_interrupted_apply_says_what_it_applied_and_what_it_did_not(
-    project: Project, tmp_path: Path, sent: signal.Signals, status: int
+    project: Project, tmp_path: Path, sent: signal.Signals, status: int, writer: list[str]
 ) -> None:
     many_rules(project)
     project.sandbox.faults.update({"latency_ms": 100})  # OneLogin creates run one after another
     env = {**os.environ, **project.env, LOCK_DIR_VARIABLE: str(tmp_path / "locks")}
-    command = [sys.executable, "-m", "reconciler", "--no-color", "apply"]
+    command = [sys.executable, "-m", "reconciler", "--no-color", *writer]
     command += ["--config", str(project.root / "reconciler.yaml"), "--auto-approve"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
