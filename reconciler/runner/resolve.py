@@ -10,6 +10,7 @@ run stops before any plan: nothing unresolved or ambiguous is ever sent.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from reconciler.engine.model import DesiredScope, DesiredState, ScopeRef
 from reconciler.engine.provider import Provider
@@ -82,11 +83,11 @@ async def _resolve_scopes(
             names[scope_name_key(ref, type(sessions.provider(ref.target)))] = answer
         merged = scopes.get(new_ref)
         if merged is None:
-            scopes[new_ref] = DesiredScope(new_ref, list(old.rules), list(old.files), list(old.origins))
+            scopes[new_ref] = replace(old, ref=new_ref, rules=list(old.rules), files=list(old.files))
         else:
             merged.rules = sorted([*merged.rules, *old.rules], key=lambda r: r.location.file)  # stable in a file
             merged.files += old.files
-            merged.origins += old.origins
+            merged.origins = [*merged.origins, *old.origins]
         for rule in scopes[new_ref].rules:
             rule.scope = new_ref
     return scopes, problems

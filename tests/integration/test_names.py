@@ -205,3 +205,20 @@ def test_import_writes_names_where_unique_and_the_plan_is_then_empty(tenants: Pr
     assert plan.exit_code == 0, plan.output
     again = tenants.run("import", "-t", "onelogin-prod")
     assert "Nothing to write" in again.output, again.output
+
+
+def test_files_naming_one_app_by_id_and_by_name_make_one_scope(tenants: Project) -> None:
+    rule = "  - name: {name}\n    actions: [{{action: set_role, value: [{{name: Admin}}]}}]\n"
+    tenants.write("rules/a.yaml", "target: onelogin-staging\napp: 500100\nrules:\n" + rule.format(name="First"))
+    tenants.write(
+        "rules/b.yaml", "target: onelogin-staging\napp: {name: Salesforce}\nrules:\n" + rule.format(name="Second")
+    )
+    assert tenants.run("apply", "--auto-approve").exit_code == 0
+    assert [r["name"] for r in tenants.tenant("onelogin-staging").rules(500100)] == ["First", "Second"]
+    assert tenants.run("plan", "--detailed-exitcode").exit_code == 0
+    tenants.write(
+        "rules/b.yaml", "target: onelogin-staging\napp: {name: Salesforce}\nrules:\n" + rule.format(name="First")
+    )
+    result = tenants.run("plan")
+    assert result.exit_code == 1
+    assert "error: rules/b.yaml:4:5 rules[0]: duplicate rule 'First' in onelogin-staging/app:500100" in result.output
