@@ -8,6 +8,7 @@ its requests are retried, so a long wait always says what it waits for.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -31,8 +32,10 @@ from reconciler.http.retry import (
 )
 
 log = logging.getLogger("reconciler.http")
-# A request failing for this long gets a notice, then at most one notice per host every NOTICE_EVERY_S.
+# A request failing for this long, or waiting this long for an answer, gets a notice; then at most one
+# notice per host every NOTICE_EVERY_S.
 NOTICE_AFTER_S = 2.0
+SLOW_AFTER_S = 10.0
 NOTICE_EVERY_S = 10.0
 
 
@@ -189,16 +192,21 @@ class ApiClient:
         """What errors and notices name: the host, and the path below the base URL."""
         return f"{self.host}{path}"
 
-    def _notice(self, method: str, where: str, failure: TransientError, attempts: int, elapsed: float) -> None:
-        """Say what a run waits for once a request has been failing a while (at most one line per interval)."""
+    def _waiting(self, why: str, *args: Any) -> None:
+        """Say what a run waits for on this host (at most one line per interval)."""
         now = time.monotonic()
-        if elapsed < NOTICE_AFTER_S or now - self._last_notice < NOTICE_EVERY_S:
+        if now - self._last_notice < NOTICE_EVERY_S:
             return
         self._last_notice = now
+        log.info("waiting for %s: " + why, self.host, *args)
+
+    def _notice(self, method: str, where: str, failure: TransientError, attempts: int, elapsed: float) -> None:
+        """Once a request has been failing a while, say so while it is retried."""
+        if elapsed < NOTICE_AFTER_S:
+            return
         left = max(0.0, self.retry.retry_for - elapsed)
-        log.info(
-            "waiting for %s: %s %s failed %d time(s) in %.0f s (last: %s); retrying for up to %.0f s more",
-            self.host,
+        self._waiting(
+            "%s %s failed %d time(s) in %.0f s (last: %s); retrying for up to %.0f s more",
             method,
             where,
             attempts,
@@ -237,6 +245,9 @@ class ApiClient:
         url = f"{self.base_url}{path}?{urlencode(params)}" if params else self.base_url + path
         request = httpx.Request(method, url, headers=headers, json=json, extensions={"timeout": self._timeouts})
         sent = time.monotonic()
+        slow = asyncio.get_running_loop().call_later(  # a host that answers slowly is named while it is awaited
+            SLOW_AFTER_S, self._waiting, "%s %s has had no answer for %.0f s", method, self.where(path), SLOW_AFTER_S
+        )
         try:
             response = await self.transport.handle_async_request(request)
             response.request = request
@@ -245,6 +256,8 @@ class ApiClient:
             failure = transport_failure(exc, method, self.where(path))
             self._log_request(method, path, failure.api_message, sent, retry)
             raise failure from exc
+        finally:
+            slow.cancel()
         self._log_request(method, path, str(response.status_code), sent, retry)
         return response
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from reconciler.errors import ApiError
+from reconciler.http import client as client_module
 from reconciler.http.client import ApiClient, BearerKey
 from reconciler.http.retry import (
     AmbiguousWriteError,
@@ -368,3 +369,27 @@ def test_request_log_lines_name_method_host_and_path_and_never_a_secret(caplog: 
     (line,) = [r.getMessage() for r in caplog.records if r.name == "reconciler.http"]
     assert re.fullmatch(r"GET api\.test:8443 /base/rules 200 \d+ ms", line)
     assert "secret" not in caplog.text
+
+
+def test_a_slow_answer_is_named_while_it_is_awaited(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "SLOW_AFTER_S", 0.05)
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.3)
+        return httpx.Response(200, json=[])
+
+    api = ApiClient("https://api.test", BearerKey("k"), transport=httpx.MockTransport(slow))
+
+    async def go() -> None:
+        try:
+            await api.get_json("/rules")
+            await api.get_json("/rules")  # a second slow answer within the interval: no second line
+        finally:
+            await api.aclose()
+
+    with caplog.at_level(logging.INFO, logger="reconciler.http"):
+        asyncio.run(go())
+    lines = [r.getMessage() for r in caplog.records if r.name == "reconciler.http"]
+    assert lines == ["waiting for api.test: GET api.test/rules has had no answer for 0 s"]
