@@ -66,6 +66,8 @@ class DesiredScope:
     files: list[str] = field(default_factory=list)
     # Where each manifest names this scope (its header's place and field), for problems with the scope itself.
     origins: list[tuple[Location, str]] = field(default_factory=list)
+    # How plans show the scope when manifests name it by a name (`app 'Salesforce' = app 500100`); "": its key.
+    label: str = ""
 
 
 @dataclass

@@ -53,7 +53,7 @@ def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope,
         desired.ref.target,
         provider.name,
         desired.ref.scope,
-        provider.scope_label(desired.ref.scope),
+        desired.label or provider.scope_label(desired.ref.scope),
         delete_verb=provider.delete_verb,
     )
     by_identity, extras = _match_live(provider, desired, live.rules)
@@ -163,7 +163,7 @@ def plan_scope_or_error(
 ) -> ScopePlan:
     """The plan of one scope; a scope whose live state failed to load gets an error and no changes."""
     if isinstance(state, ApiError):
-        label = provider.scope_label(desired.ref.scope)
+        label = desired.label or provider.scope_label(desired.ref.scope)
         ref = desired.ref
         return ScopePlan(
             ref.target, provider.name, ref.scope, label, error=str(state), delete_verb=provider.delete_verb

@@ -79,11 +79,14 @@ async def _resolve_scopes(
             problems += [Problem(where, field, f"target {ref.target!r} {answer}") for where, field in old.origins]
             continue
         new_ref = ScopeRef(ref.target, answer)
+        provider = type(sessions.provider(ref.target))
+        label = old.label
         if answer != ref.scope:
-            names[scope_name_key(ref, type(sessions.provider(ref.target)))] = answer
+            names[scope_name_key(ref, provider)] = answer
+            label = f"{provider.scope_label(ref.scope)} = {provider.scope_label(answer)}"
         merged = scopes.get(new_ref)
         if merged is None:
-            scopes[new_ref] = replace(old, ref=new_ref, rules=list(old.rules), files=list(old.files))
+            scopes[new_ref] = replace(old, ref=new_ref, rules=list(old.rules), files=list(old.files), label=label)
         else:
             merged.rules = sorted([*merged.rules, *old.rules], key=lambda r: r.location.file)  # stable in a file
             merged.files += old.files

@@ -55,6 +55,7 @@ def test_one_manifest_converges_on_two_tenants_whose_ids_differ(tenants: Project
     assert plan.exit_code == 0, plan.output
     assert "by name: has_role: Admin (340475); set_role: Employee (340476); set_role: Sales (340478)" in plan.output
     assert "by name: has_role: Admin (910000); set_role: Contractor (910002); set_role: Sales (910003)" in plan.output
+    assert "onelogin-prod · onelogin · app 'Salesforce' = app 700201" in plan.output
     applied = tenants.run("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     staging = tenants.tenant("onelogin-staging").rules(500100)
