@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from typing import Any
 
 import click
@@ -15,6 +16,7 @@ import click
 import reconciler
 from reconciler.cli import logs
 from reconciler.cli.options import EXIT_ERROR, common_options
+from reconciler.safetext import SafeStream
 
 # name -> "module:attribute". A command's module is imported when the command runs or its help is
 # shown, and each module imports what its command needs inside the command: `reconciler --help` and
@@ -56,6 +58,16 @@ class CommandGroup(click.Group):
         except click.UsageError as exc:
             exc.exit_code = EXIT_ERROR
             raise
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Every text the run prints passes through `safetext`: known secrets redacted, control characters
+        escaped, whoever writes it (click, logging, a traceback)."""
+        streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = (s if isinstance(s, SafeStream) else SafeStream(s) for s in streams)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            sys.stdout, sys.stderr = streams
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})

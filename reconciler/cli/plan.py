@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from reconciler.runner.workspace import Workspace
 
 from reconciler.errors import ReconcilerError
+from reconciler.safetext import safe_text, write_text_file
 
 
 def write_comment_parts(parts: list[str], folder: Path) -> None:
@@ -37,7 +38,7 @@ def write_comment_parts(parts: list[str], folder: Path) -> None:
         for old in folder.glob("part-*.md"):
             old.unlink()
         for number, text in enumerate(parts, start=1):
-            (folder / f"part-{number:03d}.md").write_text(text, encoding="utf-8")
+            write_text_file(folder / f"part-{number:03d}.md", text)
     except OSError as exc:
         raise ReconcilerError(f"{folder}: cannot write the plan comments ({exc.strerror})") from exc
 
@@ -135,7 +136,7 @@ def plan(
     if out_path is not None:
         write_plan_file(reviewed, out_path)
     if markdown_out is not None:
-        markdown_out.write(render_markdown(result))
+        markdown_out.write(safe_text(render_markdown(result)))
     if parts_dir is not None:
         write_comment_parts(render_comment_parts(result), parts_dir)
     if result.policy is not None and result.policy.denies:

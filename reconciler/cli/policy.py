@@ -9,6 +9,7 @@ import click
 
 from reconciler.cli.options import EXIT_ERROR, EXIT_OK, config_option, reports_errors
 from reconciler.errors import ReconcilerError
+from reconciler.safetext import write_text_file
 
 MARKS = {"pass": ("✓ pass ", "green"), "fail": ("✗ FAIL ", "red"), "error": ("✗ ERROR", "red")}
 
@@ -48,7 +49,7 @@ def policy_test(config_path: Path, junit_path: Path | None) -> None:
     if junit_path is not None:
         try:
             junit_path.parent.mkdir(parents=True, exist_ok=True)
-            junit_path.write_text(junit_xml(results), encoding="utf-8")
+            write_text_file(junit_path, junit_xml(results))
         except OSError as exc:
             raise ReconcilerError(f"{junit_path}: cannot write the JUnit report ({exc.strerror})") from exc
     for check in untested_checks(sources):

@@ -19,6 +19,8 @@ from typing import Any, TextIO
 
 import click
 
+from reconciler.safetext import SafeStream
+
 DELAY_S = 0.5
 EVERY_S = 10.0
 
@@ -92,7 +94,10 @@ class ProgressDisplay:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             colour = click.get_current_context(silent=True)
-            console = Console(file=self.stream, stderr=True, no_color=colour is not None and colour.color is False)
+            # The bar draws with cursor controls, which the output stream would escape: rich gets the stream
+            # under it, through a filter that still redacts secrets.
+            stream = SafeStream(getattr(self.stream, "stream", self.stream), escape=False)
+            console = Console(file=stream, stderr=True, no_color=colour is not None and colour.color is False)
             self._progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),

@@ -11,6 +11,7 @@ import click
 from reconciler.cli import eventloop
 from reconciler.cli.options import complete_targets, config_option, reports_errors, target_option
 from reconciler.errors import ReconcilerError
+from reconciler.safetext import write_text_file
 
 
 @click.command()
@@ -60,7 +61,7 @@ def schema(config_path: Path, out: Path | None) -> None:
     if out:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)  # `.reconciler/` is made on first use
-            out.write_text(text, encoding="utf-8")
+            write_text_file(out, text)
         except OSError as exc:
             raise ReconcilerError(f"{out}: cannot write the schema ({exc.strerror})") from exc
     else:

@@ -10,6 +10,7 @@ import click
 
 from reconciler.cli import eventloop
 from reconciler.cli.options import EXIT_ERROR, config_option, reports_errors, target_option
+from reconciler.safetext import write_text_file
 
 if TYPE_CHECKING:
     from reconciler.engine.ruletests import CaseResult, RuleCase
@@ -71,6 +72,6 @@ def test_command(
               for ref in workspace.desired.scopes}  # fmt: skip
     click.echo(render_results(results, labels, source))
     if junit_path is not None:
-        junit_path.write_text(junit_xml(results, source), encoding="utf-8")
+        write_text_file(junit_path, junit_xml(results, source))
     if not all(result.passed for result in results):
         sys.exit(EXIT_ERROR)

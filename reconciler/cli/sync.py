@@ -31,6 +31,7 @@ from reconciler.cli.options import (
     target_option,
 )
 from reconciler.errors import ReconcilerError
+from reconciler.safetext import safe_text
 
 if TYPE_CHECKING:
     from reconciler.engine.apply import ApplyReport
@@ -110,7 +111,7 @@ def print_outcome(report: DriftReport, output: SyncOutput) -> None:
         }
         click.echo(json_text(document))
     if output.markdown is not None:
-        output.markdown.write(_markdown(report.reviewed, report.drifted, report.repair))
+        output.markdown.write(safe_text(_markdown(report.reviewed, report.drifted, report.repair)))
 
 
 def exit_code(report: DriftReport) -> int:

@@ -24,11 +24,19 @@ class NoScope(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class NoOptions(BaseModel):
+    """A target's `options` for providers that take none: any option given is a mistake."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class Provider(ABC):
     name: ClassVar[str]
     # Manifest model of one rule (pydantic, extra fields forbidden) and of the file's scope fields.
     rule_model: ClassVar[type[BaseModel]]
     scope_model: ClassVar[type[BaseModel]] = NoScope
+    # The target's `options:` in reconciler.yaml, checked like rules (a misspelt option is an error).
+    options_model: ClassVar[type[BaseModel]] = NoOptions
     credential_names: ClassVar[tuple[str, ...]]
     # True when the order of rules in a scope is part of the desired state (the plan shows reorders).
     ordered: ClassVar[bool] = False

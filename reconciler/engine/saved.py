@@ -19,6 +19,7 @@ from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.plan import Plan, check_format_version, json_text
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
+from reconciler.safetext import write_text_file
 
 STALE = "plan is stale, run plan again"
 
@@ -88,7 +89,7 @@ def read_plan_file(path: Path) -> ReviewedPlan:
 
 def write_plan_file(reviewed: ReviewedPlan, path: Path) -> None:
     try:
-        path.write_text(reviewed.dumps() + "\n", encoding="utf-8")
+        write_text_file(path, reviewed.dumps() + "\n")
     except OSError as exc:
         raise ReconcilerError(f"{path}: cannot write the plan file ({exc.strerror})") from exc
 

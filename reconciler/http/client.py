@@ -30,6 +30,7 @@ from reconciler.http.retry import (
     transient_answer,
     transport_failure,
 )
+from reconciler.safetext import escape_controls, register_secrets
 
 log = logging.getLogger("reconciler.http")
 # A request failing for this long, or waiting this long for an answer, gets a notice; then at most one
@@ -70,7 +71,11 @@ class BearerKey:
 
 
 def error_message(response: httpx.Response) -> str:
-    """The vendor's own words from an error body, whatever its shape."""
+    """The vendor's own words from an error body, whatever its shape, with control characters escaped."""
+    return escape_controls(_error_words(response))
+
+
+def _error_words(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -277,7 +282,10 @@ class ApiClient:
         response = await self._exchange(method, path, params=None, json=json, headers=headers)
         if not response.is_success:
             raise answer_failure(response, method, self.where(path))
-        return json_answer(response, method, self.where(path))
+        answer = json_answer(response, method, self.where(path))
+        if isinstance(answer, dict):  # the credentials granted are secrets too: never shown, wherever echoed
+            register_secrets(v for k, v in answer.items() if isinstance(v, str) and k.endswith("token"))
+        return answer
 
     async def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
         return json_answer(await self.request("GET", path, params=params), "GET", self.where(path))

@@ -15,10 +15,12 @@ from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.http.policy import RetryPolicy
 from reconciler.project import CONFIG_FILE
 from reconciler.project.policyconfig import PolicyExceptionSpec, PolicySettings
+from reconciler.project.targetcheck import credential_value_problem, target_problems, unfit_variable, url_problem
 from reconciler.project.validation import validate_model
 from reconciler.project.variables import VAR_NAME_PATTERN
 from reconciler.project.yamlsource import display_path, load_yaml, node_location
 from reconciler.providers.registry import PROVIDERS
+from reconciler.safetext import register_secrets
 
 TARGET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # The registry is the one list of provider names: a provider added there is accepted here.
@@ -38,6 +40,8 @@ class TargetConfig(BaseModel):
 
     provider: ProviderName
     url: str | EnvRef
+    # Plain http:// to a host other than this machine sends the credentials unencrypted: only on request.
+    allow_insecure_http: bool = False
     credentials: dict[str, EnvRef]
     prune: bool = False
     # Requests in flight for this target; plans are bound by latency, so more overlaps more round trips.
@@ -117,26 +121,42 @@ class Target:
     def resolve_url(self, environ: dict[str, str] | None = None) -> str:
         url = self.spec.url
         if isinstance(url, EnvRef):
-            return _env_value(url.env, environ)
+            url = _env_value(url.env, environ)
+        problem = url_problem(url, allow_http=self.spec.allow_insecure_http)
+        if problem:
+            raise InputError([Problem(self.location, f"targets.{self.name}.url", f"the URL {problem}")])
         return url
 
     def resolve_credentials(self, environ: dict[str, str] | None = None) -> dict[str, str]:
-        return {name: _env_value(ref.env, environ) for name, ref in self.spec.credentials.items()}
+        values = {name: _env_value(ref.env, environ, secret=True) for name, ref in self.spec.credentials.items()}
+        register_secrets(values.values())  # before any request: whatever echoes them is redacted
+        return values
 
-    def missing_environment(self, environ: dict[str, str] | None = None) -> list[tuple[str, str]]:
-        """(field, variable) pairs whose environment variable is unset or empty."""
+    def environment_problems(self, environ: dict[str, str] | None = None) -> list[tuple[str, str]]:
+        """(field, message) for each environment variable that is unset, empty, or unfit for its use."""
         env = os.environ if environ is None else environ
-        refs: list[tuple[str, str]] = [(f"credentials.{k}", v.env) for k, v in self.spec.credentials.items()]
-        if isinstance(self.spec.url, EnvRef):
-            refs.append(("url", self.spec.url.env))
-        return [(field, var) for field, var in refs if not env.get(var)]
+        found = []
+        secrets = [(f"credentials.{name}", ref.env) for name, ref in self.spec.credentials.items()]
+        register_secrets(env[var] for _, var in secrets if env.get(var))
+        url = [("url", self.spec.url.env)] if isinstance(self.spec.url, EnvRef) else []
+        for field, var in secrets + url:
+            value = env.get(var)
+            if not value:
+                found.append((field, f"environment variable {var} is not set"))
+            elif field == "url" and (problem := url_problem(value, allow_http=self.spec.allow_insecure_http)):
+                found.append((field, f"the URL in environment variable {var} {problem}"))
+            elif field != "url" and (problem := credential_value_problem(value)):
+                found.append((field, unfit_variable(var, problem)))
+        return found
 
 
-def _env_value(name: str, environ: dict[str, str] | None) -> str:
+def _env_value(name: str, environ: dict[str, str] | None, *, secret: bool = False) -> str:
     env = os.environ if environ is None else environ
     value = env.get(name)
     if not value:
         raise InputError([Problem(Location(CONFIG_FILE), "", f"environment variable {name} is not set")])
+    if secret and (problem := credential_value_problem(value)):
+        raise InputError([Problem(Location(CONFIG_FILE), "", unfit_variable(name, problem))])
     return value
 
 
@@ -173,11 +193,9 @@ class Config:
     def check_environment(self, targets: list[Target], environ: dict[str, str] | None = None) -> list[Problem]:
         problems = []
         for target in targets:
-            for field, var in target.missing_environment(environ):
+            for field, message in target.environment_problems(environ):
                 where = node_location(self.raw, ["targets", target.name, *field.split(".")], self.shown_as)
-                problems.append(
-                    Problem(where, f"targets.{target.name}.{field}", f"environment variable {var} is not set")
-                )
+                problems.append(Problem(where, f"targets.{target.name}.{field}", message))
         return problems
 
 
@@ -206,6 +224,7 @@ def load_config(path: Path) -> Config:
     problems.extend(model_problems)
     if model is not None:
         problems.extend(credential_problems(model, raw, shown_as))
+        problems.extend(target_problems(model.targets, raw, shown_as))
     if problems or model is None:
         raise InputError(problems)
     return Config(path, root_dir, model, raw, shown_as, digests[shown_as])

@@ -9,9 +9,9 @@ Assumptions beyond the API reference (from the vendor's other docs and SDKs), ke
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reconciler.engine.model import LiveRule
 from reconciler.engine.provider import Provider
@@ -126,10 +126,21 @@ class PrimoRule(BaseModel):
         return value
 
 
+CompanyId = Annotated[str, Field(min_length=1, pattern=r"^[\x21-\x7e]+$")]  # sent in a header: printable ASCII
+
+
+class PrimoOptions(BaseModel):
+    """`options:` of a Primo target: the company a workspace-wide key acts on (sent as x-company-id)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    company_id: CompanyId | Annotated[int, Field(gt=0)] | None = None
+
+
 class PrimoProvider(Provider):
     name = "primo"
     rule_model = PrimoRule
     credential_names = ("api_key",)
+    options_model = PrimoOptions
     identity_field = "type"
     unordered_lists = frozenset({"nonCompliantStatus"})
     delete_verb: ClassVar[str] = "disable"

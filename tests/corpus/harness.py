@@ -74,6 +74,7 @@ class Case:
     command: tuple[str, ...] = ("apply", "--auto-approve")
     where: str = ""  # LOCATED: the file the error names (default: the only file given)
     budget_s: float = 2.0  # far above the real time; a hang or a runaway expansion exceeds it
+    secret: str = ""  # a value that must appear in no output
 
 
 @dataclass
@@ -141,6 +142,7 @@ def check_outcome(case: Case, outcome: Outcome) -> None:
     others = [line for line in result.stderr.splitlines() if not line.startswith("error:")]
     assert all(line.endswith("nothing was changed in any tenant.") for line in others), result.stderr
     assert case.message in result.stderr, f"{case.message!r} not in:\n{result.stderr}"
+    assert not case.secret.strip() or case.secret.strip() not in result.output, "the secret was shown"
     if case.expect == LOCATED:
         where = case.where or next(iter(case.files), "")
         located = [line for line in errors if _names_a_line(line, where)]

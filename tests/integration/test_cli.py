@@ -86,7 +86,7 @@ def test_failed_read_stops_that_scope_and_never_plans_deletes(project: Project, 
     tenant.add_rule(7, onelogin_rule("keep me"))
     project.write("rules/app.yaml", APP_RULES.replace("app: 7", "app: 8" if breakage == "unknown app" else "app: 7"))
     if breakage == "bad key":
-        project.env["ONELOGIN_TEST_CLIENT_SECRET"] = "wrong"
+        project.env["ONELOGIN_TEST_CLIENT_SECRET"] = "wrong-secret"
     writes = project.sandbox.stats.writes
 
     result = project.run("plan", "--prune", "--json")

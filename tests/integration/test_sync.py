@@ -95,7 +95,7 @@ def test_repair_brings_live_back_to_the_manifests(project: Project) -> None:
 
 def test_a_scope_that_cannot_be_read_is_an_error_not_drift(project: Project) -> None:
     in_sync(project)
-    project.env["VAULT_TEST_API_KEY"] = "wrong"
+    project.env["VAULT_TEST_API_KEY"] = "wrong-api-key"
     result = project.run("sync", "--repair", "--auto-approve")
     assert result.exit_code == 1
     assert "could not read live rules" in result.output

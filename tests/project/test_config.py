@@ -17,18 +17,18 @@ from reconciler.providers.primo import PrimoProvider
 # and the column is the offending key's or value's.
 BAD_CONFIGS = {
     "no credentials": (
-        "primo: {provider: primo, url: http://x, credentials: {}}",
-        ["2:43 targets.primo.credentials: missing credential 'api_key': primo targets need api_key"],
+        "primo: {provider: primo, url: https://x, credentials: {}}",
+        ["2:44 targets.primo.credentials: missing credential 'api_key': primo targets need api_key"],
     ),
     "one of two credentials": (
-        "ol: {provider: onelogin, url: http://x, credentials: {client_id: {env: A}}}",
+        "ol: {provider: onelogin, url: https://x, credentials: {client_id: {env: A}}}",
         [
-            "2:43 targets.ol.credentials: missing credential 'client_secret': "
+            "2:44 targets.ol.credentials: missing credential 'client_secret': "
             "onelogin targets need client_id, client_secret"
         ],
     ),
     "misspelt credential": (
-        "ol:\n    provider: onelogin\n    url: http://x\n    credentials:\n"
+        "ol:\n    provider: onelogin\n    url: https://x\n    credentials:\n"
         "      client_id: {env: A}\n      clientsecret: {env: B}",
         [
             "7:9 targets.ol.credentials.clientsecret: unknown credential 'clientsecret' (did you mean "
@@ -36,11 +36,11 @@ BAD_CONFIGS = {
         ],
     ),
     "another provider's credential": (
-        "primo: {provider: primo, url: http://x, credentials: {client_id: {env: A}}}",
-        ["2:57 targets.primo.credentials.client_id: unknown credential 'client_id'; primo targets use api_key"],
+        "primo: {provider: primo, url: https://x, credentials: {client_id: {env: A}}}",
+        ["2:58 targets.primo.credentials.client_id: unknown credential 'client_id'; primo targets use api_key"],
     ),
     "unknown provider": (
-        "okta: {provider: okta, url: http://x, credentials: {}}",
+        "okta: {provider: okta, url: https://x, credentials: {}}",
         ["2:20 targets.okta.provider: 'okta' is not allowed; expected 'primo', 'vizivault' or 'onelogin'"],
     ),
 }
@@ -66,8 +66,8 @@ def test_a_target_carries_its_provider_class(tmp_path: Path) -> None:
     config = load_config(
         write_config(
             tmp_path,
-            "p: {provider: primo, url: http://x, credentials: {api_key: {env: K}}}\n"
-            "o: {provider: onelogin, url: http://x, credentials: {client_id: {env: A}, client_secret: {env: B}}}",
+            "p: {provider: primo, url: https://x, credentials: {api_key: {env: K}}}\n"
+            "o: {provider: onelogin, url: https://x, credentials: {client_id: {env: A}, client_secret: {env: B}}}",
         )
     )
     assert config.targets["p"].provider_class is PrimoProvider

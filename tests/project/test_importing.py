@@ -22,10 +22,10 @@ from reconciler.providers.vizivault import ViziVaultProvider
 CONFIG = """\
 version: 1
 targets:
-  primo-prod: {provider: primo, url: http://primo.invalid, credentials: {api_key: {env: K}}}
-  vault-prod: {provider: vizivault, url: http://vault.invalid, credentials: {api_key: {env: K}}}
-  ol: {provider: onelogin, url: http://ol.invalid, credentials: {client_id: {env: K}, client_secret: {env: K}}}
-  ol-eu: {provider: onelogin, url: http://eu.invalid, credentials: {client_id: {env: K}, client_secret: {env: K}}}
+  primo-prod: {provider: primo, url: https://primo.invalid, credentials: {api_key: {env: K}}}
+  vault-prod: {provider: vizivault, url: https://vault.invalid, credentials: {api_key: {env: K}}}
+  ol: {provider: onelogin, url: https://ol.invalid, credentials: {client_id: {env: K}, client_secret: {env: K}}}
+  ol-eu: {provider: onelogin, url: https://eu.invalid, credentials: {client_id: {env: K}, client_secret: {env: K}}}
 """
 
 APP = "app:500100"

@@ -11,7 +11,7 @@ from reconciler.errors import InputError
 from reconciler.runner.flows import manifest_digests
 from reconciler.runner.workspace import open_workspace
 
-CONFIG = "targets:\n  p: {provider: primo, url: http://x, credentials: {api_key: {env: K}}}\n"
+CONFIG = "targets:\n  p: {provider: primo, url: https://x, credentials: {api_key: {env: K}}}\n"
 MANIFEST = b"target: p\r\nrules:\r\n  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE]}\r\n"
 
 

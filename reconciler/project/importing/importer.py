@@ -32,6 +32,7 @@ from reconciler.project.importing.merge import differs, pin_computed_fields
 from reconciler.project.importing.yamlstyle import to_node
 from reconciler.project.loader import load_desired
 from reconciler.project.yamlsource import display_path
+from reconciler.safetext import write_text_file
 
 
 @dataclass
@@ -67,7 +68,7 @@ class ImportPlan:
         for write in self.writes:
             write.path.parent.mkdir(parents=True, exist_ok=True)
             partial = write.path.with_name(f".{write.path.name}.partial")
-            partial.write_text(write.after, encoding="utf-8")
+            write_text_file(partial, write.after, escape=False)  # YAML: its escapes are its own
             partial.replace(write.path)  # a file is either as before or fully written
 
 
