@@ -119,6 +119,11 @@ class SafeStream(io.TextIOBase):
         self.stream.write(safe_text(text, escape=self._escape))
         return len(text)
 
+    @property
+    def buffer(self) -> _SafeBytes:
+        """Where click writes bytes (shell completion does): decoded, then filtered like text."""
+        return _SafeBytes(self)
+
     def flush(self) -> None:
         self.stream.flush()
 
@@ -138,6 +143,22 @@ class SafeStream(io.TextIOBase):
 
     def writable(self) -> bool:
         return True
+
+
+class _SafeBytes(io.RawIOBase):
+    def __init__(self, text: SafeStream) -> None:
+        super().__init__()
+        self.text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.text.write(bytes(data).decode("utf-8", errors="replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
 
 
 def write_text_file(path: Path, text: str, *, escape: bool = True) -> None:
