@@ -75,6 +75,12 @@ class Change:
         out["fields"] = [f.to_json() for f in self.fields]
         return out
 
+    def comparable(self) -> Any:
+        """What the change does, as JSON, without where a manifest says it: equal for the same change
+        planned from another commit, or planned again from the same manifests and live rules."""
+        what = {k: v for k, v in self.to_json().items() if k != "source"}
+        return json.loads(json.dumps(what, sort_keys=True, ensure_ascii=False, default=str))
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Change:
         known = {k: v for k, v in data.items() if k not in ("fields", "action")}
@@ -174,7 +180,7 @@ class Plan:
             {
                 "scope": s.scope,
                 "unreadable": s.error is not None,
-                "changes": [{k: v for k, v in c.to_json().items() if k != "source"} for c in s.changes],
+                "changes": [c.comparable() for c in s.changes],
             }
             for s in self.scopes
             if s.target == target

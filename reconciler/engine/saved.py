@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.engine.model import LiveScope, ScopeRef
-from reconciler.engine.plan import Plan, check_format_version, json_text
+from reconciler.engine.plan import Change, Plan, check_format_version, json_text
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.safetext import write_text_file
@@ -34,8 +34,17 @@ class Fingerprints:
         return {"manifests": self.manifests, "live": self.live, "names": self.names}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Fingerprints:
-        return cls(dict(data.get("manifests", {})), dict(data.get("live", {})), dict(data.get("names", {})))
+    def from_json(cls, data: Any) -> Fingerprints:
+        if not isinstance(data, dict):
+            raise ValueError("fingerprints must be an object")
+        return cls(*(_digests(data, key) for key in ("manifests", "live", "names")))
+
+
+def _digests(fingerprints: dict[str, Any], key: str) -> dict[str, str]:
+    found = fingerprints.get(key, {})
+    if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+        raise ValueError(f"fingerprints.{key} must be an object of texts")
+    return dict(found)
 
 
 @dataclass
@@ -48,12 +57,14 @@ class ReviewedPlan:
     shard: Shard | None = None
     # The live state the plan was made from (not saved): drift reports read modified dates from it.
     live: dict[ScopeRef, LiveScope | ApiError] = field(default_factory=dict, repr=False)
+    prune: bool | None = None  # `--prune` as given to plan (None: each target's own setting)
 
     def to_json(self) -> dict[str, Any]:
         return {
             **self.plan.to_json(),
             "targets": self.targets,
             "shard": None if self.shard is None else str(self.shard),
+            "prune": self.prune,
             "fingerprints": self.fingerprints.to_json(),
         }
 
@@ -66,7 +77,17 @@ class ReviewedPlan:
         if "fingerprints" not in data or "targets" not in data:
             raise ReconcilerError("the file is a plan without fingerprints, so it cannot be checked: run plan again")
         shard = Shard.parse(data["shard"]) if data.get("shard") else None
-        return cls(Plan.from_json(data), list(data["targets"]), Fingerprints.from_json(data["fingerprints"]), shard)
+        prune = data.get("prune")
+        if prune is not None and not isinstance(prune, bool):
+            raise ValueError("prune must be true, false or null")
+        fingerprints = Fingerprints.from_json(data["fingerprints"])
+        plan, targets = Plan.from_json(data), data["targets"]
+        if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+            raise ValueError("targets must be a list of target names")
+        strays = [str(scope.ref) for scope in plan.scopes if scope.target not in targets]
+        if strays:
+            raise ValueError(f"scope {strays[0]} is of a target not in `targets`")
+        return cls(plan, targets, fingerprints, shard, prune=prune)
 
     def refs(self) -> list[ScopeRef]:
         return [scope.ref for scope in self.plan.scopes]
@@ -79,11 +100,13 @@ def read_plan_file(path: Path) -> ReviewedPlan:
         raise ReconcilerError(f"{path}: cannot read the plan file ({exc.strerror})") from exc
     except json.JSONDecodeError as exc:
         raise ReconcilerError(f"{path}:{exc.lineno}:{exc.colno}: not a plan file: {exc.msg}") from exc
+    except UnicodeDecodeError as exc:
+        raise ReconcilerError(f"{path}: not a plan file: byte {exc.start} is not UTF-8") from exc
     if not isinstance(data, dict):
         raise ReconcilerError(f"{path}: not a plan file (expected a JSON object)")
     try:
         return ReviewedPlan.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ReconcilerError(f"{path}: not a plan file this version can read ({exc})") from exc
 
 
@@ -101,3 +124,68 @@ def moved_names(then: dict[str, str], now: dict[str, str]) -> list[str]:
         for name in sorted(set(then) | set(now))
         if then.get(name) != now.get(name)
     ]
+
+
+def plan_differences(saved: Plan, now: Plan) -> list[str]:
+    """How a saved plan differs from the plan made now from the same manifests and live rules: each
+    scope's changes (everything but the manifest line they come from) and the guards' refusals. A file
+    edited after it was made (a refusal removed, an update turned into a delete, a body changed)
+    differs, so `apply FILE` never acts on what the file says alone. Policy refusals are not compared:
+    apply always takes the policies of now."""
+    reasons: list[str] = []
+    saved_scopes = {scope.ref: scope for scope in saved.scopes}
+    now_scopes = {scope.ref: scope for scope in now.scopes}
+    for ref in sorted(set(saved_scopes) | set(now_scopes)):
+        before, after = saved_scopes.get(ref), now_scopes.get(ref)
+        label = f"{ref.target} · {after.label}" if after is not None else f"{ref.target}/{ref.scope}"
+        if after is None:
+            reasons.append(f"{label} is in the plan file but in no plan made now")
+        elif before is None:
+            reasons.append(f"{label} is planned now but not in the plan file")
+        elif (before.error is None) != (after.error is None):
+            reasons.append(f"{label} is {'un' if after.error else ''}readable now, unlike in the plan file")
+        else:
+            reasons += _change_differences(label, before.changes, after.changes)
+    guards_then, guards_now = _guard_refusals(saved), _guard_refusals(now)
+    if sorted(map(json.dumps, guards_then)) != sorted(map(json.dumps, guards_now)):
+        then, now_ = _guards(guards_then), _guards(guards_now)
+        reasons.append(f"guards tripped: the plan file has {then}, a plan made now has {now_}")
+    return reasons
+
+
+def _change_differences(label: str, saved: list[Change], now: list[Change]) -> list[str]:
+    def key(change: Change) -> str:
+        return json.dumps(change.comparable(), sort_keys=True)
+
+    saved_keys, now_keys = [key(c) for c in saved], [key(c) for c in now]
+    if saved_keys == now_keys:
+        return []
+    unmatched: dict[str, list[Change]] = {}  # changes planned now that the file does not hold, by key
+    for change, text in zip(now, now_keys, strict=True):
+        unmatched.setdefault(text, []).append(change)
+    only_in_file = []
+    for change, text in zip(saved, saved_keys, strict=True):
+        if unmatched.get(text):
+            unmatched[text].pop()
+        else:
+            only_in_file.append(change)
+    only_now = {id(c): c for changes in unmatched.values() for c in changes}
+    reasons = []
+    for change in only_in_file:
+        other = next((c for c in only_now.values() if c.identity == change.identity), None)
+        if other is None:
+            reasons.append(f'{label}: the file has {change.action} "{change.identity}", a plan made now does not')
+            continue
+        del only_now[id(other)]
+        now_does = f"another {other.action}" if other.action == change.action else other.action
+        reasons.append(f'{label}: the file has {change.action} "{change.identity}", a plan made now has {now_does}')
+    reasons += [f'{label}: a plan made now has {c.action} "{c.identity}", the file does not' for c in only_now.values()]
+    return reasons or [f"{label}: the changes are in another order than in a plan made now"]
+
+
+def _guard_refusals(plan: Plan) -> list[dict[str, Any]]:
+    return [refusal.to_json() for refusal in plan.refusals if refusal.guard != "policy"]
+
+
+def _guards(refusals: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{r['guard']} ({r['target']})" for r in refusals) or "none"

@@ -14,7 +14,7 @@ from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.plan import Plan, ScopePlan
 from reconciler.engine.planner import plan_scope_or_error
 from reconciler.engine.read import fetch_live
-from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan, moved_names
+from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan, moved_names, plan_differences
 from reconciler.engine.shard import Shard
 from reconciler.engine.verify import Verification, verify_plan, written_scopes
 from reconciler.errors import ApiError, ReconcilerError
@@ -154,7 +154,7 @@ async def make_reviewed_plan(
             {str(ref): live_digest(state) for ref, state in sorted(live.items()) if isinstance(state, LiveScope)},
             dict(sorted((workspace.desired.names or {}).items())),
         )
-    return ReviewedPlan(plan, [t.name for t in workspace.targets], fingerprints, shard, live)
+    return ReviewedPlan(plan, [t.name for t in workspace.targets], fingerprints, shard, live, prune)
 
 
 def plan_workspace(workspace: Workspace, reviewed: ReviewedPlan) -> Workspace:
@@ -170,26 +170,33 @@ def stale_manifests(reviewed: ReviewedPlan, workspace: Workspace) -> list[str]:
 
 
 async def check_fresh(reviewed: ReviewedPlan, workspace: Workspace, sessions: Sessions) -> Plan:
-    """The saved plan, if the manifests and every scope's live rules are as the plan saw them.
+    """The plan to apply for a saved plan: made again now from the manifests, the config's guards and the
+    live rules, and applied only if it is the file's plan and nothing it was made from changed.
 
-    Raises ReconcilerError naming each changed manifest and each scope whose live rules changed or
-    cannot be read now.
+    Nothing the file says is acted on: a file edited after it was made (a refusal removed, an action or
+    a body changed, fingerprints dropped) differs from the plan made now. Raises ReconcilerError naming
+    each changed manifest, each scope whose live rules changed or cannot be read now, and each
+    difference between the two plans.
     """
     reasons: list[str] = []
     changed_files = stale_manifests(reviewed, workspace)
     if changed_files:
         reasons.append(f"manifests changed since the plan was made: {', '.join(changed_files)}")
-    reasons += moved_names(reviewed.fingerprints.names, await resolve_names(workspace.desired, sessions))
-    live = await fetch_live(
-        sessions.providers, [ref for ref in reviewed.refs() if str(ref) in reviewed.fingerprints.live]
-    )
-    labels = {scope.ref: f"{scope.target} · {scope.label}" for scope in reviewed.plan.scopes}
+    now, live = await read_and_plan(workspace, sessions, prune=reviewed.prune)
+    reasons += moved_names(reviewed.fingerprints.names, workspace.desired.names or {})
+    labels = {scope.ref: f"{scope.target} · {scope.label}" for scope in now.scopes}
+    then = reviewed.fingerprints.live
     for ref, state in sorted(live.items()):
         if isinstance(state, ApiError):
-            reasons.append(f"live rules of {labels[ref]} could not be read again: {state}")
-        elif live_digest(state) != reviewed.fingerprints.live[str(ref)]:
+            if str(ref) in then:
+                reasons.append(f"live rules of {labels[ref]} could not be read again: {state}")
+        elif str(ref) not in then:
+            reasons.append(f"live rules of {labels[ref]} have no fingerprint in the plan file")
+        elif live_digest(state) != then[str(ref)]:
             reasons.append(f"live rules of {labels[ref]} changed since the plan was made")
+    if not reasons:  # with its inputs unchanged, a plan differs from the file's only if the file was edited
+        reasons += [f"the plan file differs from a plan made now: {r}" for r in plan_differences(reviewed.plan, now)]
     if reasons:
         raise ReconcilerError(f"{STALE}:\n  " + "\n  ".join(reasons))
-    # The policies are those of now, not of when the plan was made: they may have changed since.
-    return gate_plan(workspace, reviewed.plan)
+    # The policies are those of now (read_and_plan evaluated them), not of when the plan was made.
+    return now

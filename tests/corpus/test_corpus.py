@@ -9,11 +9,19 @@ from pathlib import Path
 import pytest
 
 from tests.corpus.harness import CLASSES, Case, check_outcome, run_case
+from tests.corpus.plan_cases import plan_cases
 from tests.corpus.ruletest_cases import ruletest_cases
 from tests.corpus.target_cases import target_cases
 from tests.corpus.yaml_cases import config_cases, discovery_cases, yaml_cases
 
-CASES: list[Case] = [*yaml_cases(), *config_cases(), *discovery_cases(), *ruletest_cases(), *target_cases()]
+CASES: list[Case] = [
+    *yaml_cases(),
+    *config_cases(),
+    *discovery_cases(),
+    *ruletest_cases(),
+    *target_cases(),
+    *plan_cases(),
+]
 
 
 def test_the_corpus_is_large_and_every_case_has_a_known_class() -> None:

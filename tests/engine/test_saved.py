@@ -8,8 +8,8 @@ import pytest
 
 from reconciler.engine.digest import live_digest
 from reconciler.engine.model import LiveRule, LiveScope, ScopeRef
-from reconciler.engine.plan import Plan
-from reconciler.engine.saved import Fingerprints, ReviewedPlan
+from reconciler.engine.plan import Action, Change, Plan, Refusal, ScopePlan
+from reconciler.engine.saved import Fingerprints, ReviewedPlan, plan_differences
 from reconciler.errors import ReconcilerError
 
 REF = ScopeRef("t", "s")
@@ -51,3 +51,41 @@ def test_saved_plan_round_trips_and_refuses_other_versions() -> None:
     without = {k: v for k, v in data.items() if k != "fingerprints"}
     with pytest.raises(ReconcilerError, match="without fingerprints"):
         ReviewedPlan.from_json(without)
+
+
+def _plan(*changes: Change, refusals: tuple[Refusal, ...] = ()) -> Plan:
+    return Plan([ScopePlan("t", "primo", "s", "rules", list(changes))], refusals=list(refusals))
+
+
+UPDATE = Change(Action.UPDATE, "a", body={"type": "a", "v": [1]}, ref={"id": "1"}, source="rules/a.yaml:3:5")
+PROTECT = Refusal("t", "protect", "would disable b", "keep it", False)
+POLICY = Refusal("t", "policy", "denied", "fix it", False)
+
+
+def test_a_plan_equals_itself_made_again_from_other_lines_and_with_other_policies() -> None:
+    moved = Change(Action.UPDATE, "a", body={"type": "a", "v": [1]}, ref={"id": "1"}, source="rules/b.yaml:9:5")
+    assert plan_differences(_plan(UPDATE, refusals=(PROTECT,)), _plan(moved, refusals=(PROTECT, POLICY))) == []
+
+
+@pytest.mark.parametrize(
+    ("saved", "named"),
+    [
+        (_plan(UPDATE), "guards tripped: the plan file has none, a plan made now has protect (t)"),
+        (
+            _plan(Change(Action.DELETE, "a", ref={"id": "1"}), refusals=(PROTECT,)),
+            'the file has delete "a", a plan made now has update',
+        ),
+        (
+            _plan(Change(Action.UPDATE, "a", body={"type": "a", "v": [2]}, ref={"id": "1"}), refusals=(PROTECT,)),
+            "another update",
+        ),
+        (
+            _plan(UPDATE, Change(Action.CREATE, "c", body={}), refusals=(PROTECT,)),
+            'the file has create "c", a plan made now does not',
+        ),
+        (_plan(refusals=(PROTECT,)), 'a plan made now has update "a", the file does not'),
+    ],
+)
+def test_an_edited_plan_differs_and_says_how(saved: Plan, named: str) -> None:
+    differences = plan_differences(saved, _plan(UPDATE, refusals=(PROTECT,)))
+    assert any(named in line for line in differences), differences
