@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import signal
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from reconciler.cli import eventloop
-from reconciler.cli.interrupt import exit_status, until_interrupted
+from reconciler.cli.interrupt import exit_status
 from reconciler.cli.options import (
     EXIT_ERROR,
     EXIT_OK,
@@ -22,7 +22,7 @@ from reconciler.cli.options import (
     reports_errors,
     target_option,
 )
-from reconciler.cli.progress import ProgressDisplay, wanted
+from reconciler.cli.writing import print_written, watched
 
 if TYPE_CHECKING:
     from reconciler.engine.apply import ApplyReport
@@ -49,11 +49,10 @@ async def _plan_and_apply(
     force: bool = False,
     saved: ReviewedPlan | None = None,
 ) -> int:
-    from reconciler.engine.apply import ApplyReport
-    from reconciler.engine.guards import blocking
-    from reconciler.render.text import render_interrupted, render_plan, render_report
-    from reconciler.runner.flows import apply_and_verify, check_fresh
+    from reconciler.render.text import render_plan, render_report
+    from reconciler.runner.flows import check_fresh
     from reconciler.runner.sessions import open_sessions
+    from reconciler.runner.writing import guard_confirm_apply
 
     async with open_sessions(workspace) as sessions:
         if saved is None:
@@ -62,32 +61,23 @@ async def _plan_and_apply(
             result = await check_fresh(saved, workspace, sessions)
         if not as_json:
             click.echo(render_plan(result, forced=force))
-        if blocking(result.refusals, force):
-            if as_json:
-                _echo_json_outcome(result, None)
-            click.echo("Apply refused by a safety guard or a policy (see above); nothing was changed.", err=True)
-            return EXIT_ERROR
-        if not result.has_changes:
-            if as_json:
-                _echo_json_outcome(result, None)
-            return EXIT_ERROR if result.has_errors else EXIT_OK
-        if not confirm_or_refuse(auto_approve):
-            click.echo("Apply cancelled; nothing was changed.")
-            return EXIT_ERROR
-        report = ApplyReport()  # filled as changes land, so an interrupted apply can say what it did
-        with ProgressDisplay(wanted(as_json)) as progress:
-            applied = progress.counter("Applying changes", sum(len(s.changes) for s in result.scopes))
-            work = apply_and_verify(workspace, sessions, result, prune=prune, on_outcome=applied, report=report)
-            _, signum = await until_interrupted(work)
-        if signum is not None:
-            click.echo(render_interrupted(result, report, signal.Signals(signum).name), err=True)
-            return exit_status(signum)
-        if as_json:
-            _echo_json_outcome(result, report)
-        else:
-            click.echo("")
-            click.echo(render_report(report))
-        return EXIT_OK if report.ok and not result.has_errors else EXIT_ERROR
+        confirm = partial(confirm_or_refuse, auto_approve)
+        written = await guard_confirm_apply(
+            workspace, sessions, result, prune=prune, force=force, confirm=confirm, watch=watched(as_json)
+        )
+    print_written(result, written)
+    if written.stopped_by is not None:
+        return exit_status(written.stopped_by)
+    report = written.report
+    if as_json:
+        _echo_json_outcome(result, report)
+    elif report is not None:
+        click.echo("")
+        click.echo(render_report(report))
+    if written.refused or written.cancelled:
+        return EXIT_ERROR
+    ok = report is None or report.ok  # no report: there was nothing to change
+    return EXIT_OK if ok and not result.has_errors else EXIT_ERROR
 
 
 @click.command()

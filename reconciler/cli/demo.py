@@ -77,19 +77,13 @@ def example_config() -> Path:
 def demo_command(ctx: click.Context, config_path: Path | None) -> None:
     """Run validate, test, plan, apply, plan and test --live against the built-in sandbox, with drift seeded."""
     from reconciler.project.config import load_config
-    from reconciler.sandbox.common import web_stack_missing
+    from reconciler.sandbox.common import server_class
 
-    try:
-        from reconciler.sandbox.server import SandboxServer  # the web stack loads only when the demo runs
-    except ModuleNotFoundError as exc:
-        message = web_stack_missing("demo", exc)
-        if message is None:
-            raise
-        raise click.ClickException(message) from None
+    server_type = server_class("demo")  # the web stack loads only when the demo runs
 
     group = ctx.find_root().command  # the `reconciler` group, found without importing the cli
     config = load_config(config_path or example_config())
-    with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as tmp, SandboxServer() as server:
+    with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as tmp, server_type() as server:
         demo_config = prepare_sandbox(config, server, Path(tmp))
         click.secho(f"Sandbox APIs on {server.base_url} (in-process, seeded with drifted live rules)\n", bold=True)
         steps = [

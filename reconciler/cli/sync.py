@@ -7,17 +7,16 @@ could not be read, a failed repair, a refused confirmation).
 
 from __future__ import annotations
 
-import signal
 import sys
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from reconciler.cli import eventloop
-from reconciler.cli.interrupt import exit_status, until_interrupted
+from reconciler.cli.interrupt import exit_status
 from reconciler.cli.options import (
     EXIT_ERROR,
     EXIT_OK,
@@ -30,6 +29,7 @@ from reconciler.cli.options import (
     shard_option,
     target_option,
 )
+from reconciler.cli.writing import print_written, watched
 from reconciler.errors import ReconcilerError
 from reconciler.safetext import safe_text
 
@@ -88,8 +88,6 @@ def print_drift(report: DriftReport, output: SyncOutput, *, forced: bool) -> Non
     click.echo(render_plan(plan, forced=forced) + modified_text(report.drifted))
     if plan.has_changes:
         click.echo(f"\nDrift: {len(report.drifted)} change(s) would bring live rules back to the manifests.")
-    if report.refused:
-        click.echo("Repair refused by a safety guard (see above); nothing was changed.", err=True)
 
 
 def print_outcome(report: DriftReport, output: SyncOutput) -> None:
@@ -97,11 +95,13 @@ def print_outcome(report: DriftReport, output: SyncOutput) -> None:
     from reconciler.engine.plan import json_text
     from reconciler.render.text import render_report, report_json
 
+    if report.written is not None:
+        print_written(report.plan, report.written)
+        if report.written.stopped_by is not None:
+            return  # stopped midway: what it applied and what it did not is listed above, as apply does
     if output.text and report.repair is not None:
         click.echo("")
         click.echo(render_report(report.repair))
-    elif output.text and report.cancelled:
-        click.echo("Repair cancelled; nothing was changed.")
     if output.as_json:
         document = {
             "drift": report.plan.has_changes,
@@ -116,6 +116,8 @@ def print_outcome(report: DriftReport, output: SyncOutput) -> None:
 
 def exit_code(report: DriftReport) -> int:
     plan, repair = report.plan, report.repair
+    if report.written is not None and report.written.stopped_by is not None:
+        return exit_status(report.written.stopped_by)
     if plan.has_errors or report.refused or (repair is not None and not repair.ok):
         return EXIT_ERROR
     if plan.has_changes and repair is None:
@@ -150,7 +152,6 @@ def sync(
     Exits 0 when live rules match the manifests (or every drift was repaired), 2 when drift was found
     and left, 1 on error.
     """
-    from reconciler.engine.apply import ApplyReport
     from reconciler.render.markdown import markdown_on_stdout
     from reconciler.runner.drift import run_sync
     from reconciler.runner.lock import hold_target_locks
@@ -163,36 +164,16 @@ def sync(
     workspace = shard_workspace(open_workspace(config_path, targets), shard)
     output = SyncOutput(as_json, markdown_out)
     confirm = partial(confirm_or_refuse, auto_approve)  # asked only when there is drift to repair
-    planned: list[DriftReport] = []
 
     def shown(report: DriftReport) -> None:
-        planned.append(report)
         print_drift(report, output, forced=force and repair)
 
-    repairing = ApplyReport()
     work = run_sync(
-        workspace, prune=prune, repair=repair, force=force, confirm=confirm, on_planned=shown, repair_report=repairing
+        workspace, prune=prune, repair=repair, force=force, confirm=confirm, on_planned=shown, watch=watched(as_json)
     )
     with hold_target_locks(written_targets(workspace) if repair else [], "sync --repair") as warnings:
         for warning in warnings:
             click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
-        if not (repair and auto_approve):  # a confirmation prompt keeps the ordinary Ctrl-C
-            report = eventloop.run(work)
-        else:
-            finished, signum = eventloop.run(until_interrupted(work))
-            if finished is None or signum is not None:
-                stopped(planned, repairing, signum or signal.SIGINT)
-            report = finished
+        report = eventloop.run(work)
     print_outcome(report, output)
     sys.exit(exit_code(report))
-
-
-def stopped(planned: list[DriftReport], repairing: ApplyReport, signum: int) -> NoReturn:
-    """A repair stopped by a signal: what it applied and what it did not, then 128 + the signal."""
-    from reconciler.render.text import render_interrupted
-
-    if planned:
-        click.echo(render_interrupted(planned[0].plan, repairing, signal.Signals(signum).name), err=True)
-    else:
-        click.echo("Interrupted before the repair; nothing was changed in any tenant.", err=True)
-    sys.exit(exit_status(signum))

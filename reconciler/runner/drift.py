@@ -4,17 +4,17 @@ moved, and the repair when one is asked for. `run_sync` returns a DriftReport; t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.engine.apply import ApplyReport
-from reconciler.engine.guards import blocking
 from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.plan import Action, Plan, Refusal
 from reconciler.engine.saved import ReviewedPlan
-from reconciler.runner.flows import apply_and_verify, make_reviewed_plan
+from reconciler.runner.flows import make_reviewed_plan
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import Workspace
+from reconciler.runner.writing import Watch, Written, guard_confirm_apply, unwatched
 
 # Changes to a rule that is live: its last-modified date says when the live side moved.
 LIVE_RULE_ACTIONS = (Action.UPDATE, Action.DELETE)
@@ -53,18 +53,28 @@ def drifted_rules(reviewed: ReviewedPlan) -> list[Drifted]:
 
 @dataclass
 class DriftReport:
-    """The drift found, and what became of the repair: applied (`repair`), refused by a guard
-    (`refused`), cancelled at the prompt, or not asked for."""
+    """The drift found, and what became of the repair (`written`: refused by a guard or a policy,
+    cancelled at the prompt, applied, stopped midway), or None when no repair was asked for."""
 
     reviewed: ReviewedPlan
     drifted: list[Drifted]
-    refused: list[Refusal] = field(default_factory=list)
-    repair: ApplyReport | None = None
-    cancelled: bool = False
+    written: Written | None = None
 
     @property
     def plan(self) -> Plan:
         return self.reviewed.plan
+
+    @property
+    def refused(self) -> list[Refusal]:
+        return [] if self.written is None else self.written.refused
+
+    @property
+    def cancelled(self) -> bool:
+        return self.written is not None and self.written.cancelled
+
+    @property
+    def repair(self) -> ApplyReport | None:
+        return None if self.written is None else self.written.report
 
 
 async def run_sync(
@@ -75,23 +85,19 @@ async def run_sync(
     force: bool = False,
     confirm: Callable[[], bool],
     on_planned: Callable[[DriftReport], None] | None = None,
-    repair_report: ApplyReport | None = None,
+    watch: Watch = unwatched,
 ) -> DriftReport:
-    """Plan every scope; with `repair`, apply the plan once the guards pass and `confirm` agrees.
+    """Plan every scope; with `repair`, write the plan back as `apply` does (`guard_confirm_apply`).
 
-    `on_planned` sees the report before any repair is asked for (the cli shows the drift there); the
-    repair's outcomes go into `repair_report` as they happen (an interrupted repair can say what it did).
+    `on_planned` sees the report before any repair is asked for (the cli shows the drift there).
     """
     async with open_sessions(workspace) as sessions:
         reviewed = await make_reviewed_plan(workspace, sessions, prune=prune)
-        plan = reviewed.plan
         report = DriftReport(reviewed, drifted_rules(reviewed))
-        report.refused = blocking(plan.refusals, force) if repair else []
         if on_planned is not None:
             on_planned(report)
-        if repair and plan.has_changes and not report.refused:
-            if confirm():
-                report.repair = await apply_and_verify(workspace, sessions, plan, prune=prune, report=repair_report)
-            else:
-                report.cancelled = True
+        if repair:
+            report.written = await guard_confirm_apply(
+                workspace, sessions, reviewed.plan, prune=prune, force=force, confirm=confirm, watch=watch
+            )
     return report

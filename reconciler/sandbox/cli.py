@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from reconciler.sandbox.common import FAULT_KINDS, KNOWN_FAULT_KINDS, PROVIDERS, FaultConfig, web_stack_missing
+from reconciler.sandbox.common import FAULT_KINDS, KNOWN_FAULT_KINDS, PROVIDERS, FaultConfig, server_class
 from reconciler.sandbox.onelogin_catalog import FIRST_ROLE_ID, roles
 
 
@@ -128,13 +128,7 @@ def sandbox_command(
     rate_limit_window: float,
 ) -> None:
     """Serve emulators of the Primo, ViziVault and OneLogin rule APIs on loopback."""
-    try:
-        from reconciler.sandbox.server import SandboxServer
-    except ModuleNotFoundError as exc:
-        message = web_stack_missing("sandbox", exc)
-        if message is None:
-            raise
-        raise click.ClickException(message) from None
+    server_type = server_class("sandbox")
     try:
         faults = FaultConfig(
             latency_ms=latency_ms,
@@ -148,7 +142,7 @@ def sandbox_command(
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault-kinds") from None
-    server = SandboxServer(host=host, port=port, faults=faults, state_file=state_file, save_state=not no_save)
+    server = server_type(host=host, port=port, faults=faults, state_file=state_file, save_state=not no_save)
     specs = [_tenant_spec(t) for t in tenants]
     app_specs = [_app_spec(a) for a in apps]
     if not specs and not server.state.tenants():

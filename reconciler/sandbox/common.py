@@ -8,7 +8,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.server import SandboxServer
 
 # Faults injected by default: transient failures a client must retry or reconcile.
 PROVIDERS = ("primo", "vizivault", "onelogin")
@@ -22,6 +25,21 @@ def web_stack_missing(command: str, error: ModuleNotFoundError) -> str | None:
     if (error.name or "").split(".")[0] not in WEB_STACK:
         return None
     return f"`reconciler {command}` needs the sandbox's web stack ({error.name} is not installed): {INSTALL_WEB_STACK}"
+
+
+def server_class(command: str) -> type[SandboxServer]:
+    """The sandbox's server, imported only now (`demo` and `sandbox` alone load the web stack); without
+    the extra, a one-line error that says what to install."""
+    import click
+
+    try:
+        from reconciler.sandbox.server import SandboxServer
+    except ModuleNotFoundError as exc:
+        message = web_stack_missing(command, exc)
+        if message is None:
+            raise
+        raise click.ClickException(message) from None
+    return SandboxServer
 
 
 FAULT_KINDS = ("500", "429", "drop", "502_after_write")

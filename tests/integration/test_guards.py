@@ -123,7 +123,7 @@ def test_saved_plans_and_drift_repair_meet_the_same_guards(project: Project) -> 
     refused = project.run("apply", "--auto-approve", saved)
     assert refused.exit_code == 1 and "delete_all" in refused.output
     repair = project.run("sync", "--prune", "--repair", "--auto-approve")
-    assert repair.exit_code == 1 and "Repair refused by a safety guard" in repair.output
+    assert repair.exit_code == 1 and "Apply refused by a safety guard or a policy" in repair.output
     assert project.sandbox.stats.writes == 0
 
     assert project.run("apply", "--auto-approve", "--force", saved).exit_code == 0

@@ -9,17 +9,6 @@ from reconciler.runner.drift import DriftReport, run_sync
 from reconciler.runner.workspace import open_workspace
 from tests.conftest import Project
 
-PRIMO = "target: primo-test\nrules:\n  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE]}\n"
-
-
-@pytest.fixture
-def drifted(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """A Primo rule in the manifests that the live tenant lacks."""
-    project.write("rules/primo.yaml", PRIMO)
-    for name, value in project.env.items():
-        monkeypatch.setenv(name, value)
-    return project
-
 
 def sync(project: Project, *, repair: bool, answer: bool) -> DriftReport:
     workspace = open_workspace(project.root / "reconciler.yaml", ("primo-test",))
