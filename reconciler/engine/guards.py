@@ -2,6 +2,8 @@
 
 - `max_change_share`: updating or deleting more than this share of a target's live rules (once the
   target has `max_change_share_min_rules` or more) needs `apply --force`;
+- `max_update_share`, `max_delete_share`: when set, the same for updates alone and deletes alone, as
+  octoDNS's update and delete thresholds (a target may allow wide edits but few deletes);
 - `delete_all`: deleting every live rule of a target needs `apply --force`;
 - `protect`: a protected rule is never deleted or disabled; `--force` does not get past it. Rules are
   protected by `protect: true` in their manifest, or by identity in the target's `protect` list in
@@ -30,6 +32,8 @@ class GuardPolicy:
     max_change_share: float = 0.3
     max_change_share_min_rules: int = 10
     protect: frozenset[str] = frozenset()
+    max_update_share: float | None = None  # None: only max_change_share counts updates
+    max_delete_share: float | None = None
 
 
 def check_guards(
@@ -75,19 +79,26 @@ def _mass_change(policy: GuardPolicy, scopes: list[ScopePlan], live_count: int) 
                 force_overrides=True,
             )
         ]
-    share = policy.max_change_share
-    if live_count >= policy.max_change_share_min_rules and live_count and changed / live_count > share:
-        return [
-            Refusal(
-                policy.target,
-                "max_change_share",
-                f"the plan updates or deletes {changed} of the {live_count} live rules of target {policy.target!r} "
-                f"({changed / live_count:.0%}), more than max_change_share {share:.0%}",
-                f"{FORCE_HINT}, or raise targets.{policy.target}.max_change_share in reconciler.yaml",
-                force_overrides=True,
-            )
-        ]
-    return []
+    if not live_count or live_count < policy.max_change_share_min_rules:
+        return []
+    updates = changed - deletes
+    limits = [
+        ("max_delete_share", "deletes", deletes, policy.max_delete_share),
+        ("max_update_share", "updates", updates, policy.max_update_share),
+        ("max_change_share", "updates or deletes", changed, policy.max_change_share),
+    ]
+    return [
+        Refusal(
+            policy.target,
+            key,
+            f"the plan {what} {count} of the {live_count} live rules of target {policy.target!r} "
+            f"({count / live_count:.0%}), more than {key} {share:.0%}",
+            f"{FORCE_HINT}, or raise targets.{policy.target}.{key} in reconciler.yaml",
+            force_overrides=True,
+        )
+        for key, what, count, share in limits
+        if share is not None and count / live_count > share
+    ]
 
 
 def _protected(

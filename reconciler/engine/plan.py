@@ -136,7 +136,7 @@ class Refusal:
     """A safety guard that stops this plan from being applied (see `guards`)."""
 
     target: str
-    guard: str  # "max_change_share" | "delete_all" | "protect" | "policy"
+    guard: str  # "max_change_share" | "max_update_share" | "max_delete_share" | "delete_all" | "protect" | "policy"
     message: str
     how_to_proceed: str
     force_overrides: bool  # True when `apply --force` gets past it

@@ -53,6 +53,9 @@ class TargetConfig(BaseModel):
     retry_wait_max: float = Field(default=10.0, gt=0)
     # Safety guards: a larger share of existing rules updated or deleted needs --force ...
     max_change_share: float = Field(default=0.3, ge=0, le=1)
+    # ... and, when set, a larger share updated, or deleted, alone (octoDNS's two thresholds) ...
+    max_update_share: float | None = Field(default=None, ge=0, le=1)
+    max_delete_share: float | None = Field(default=None, ge=0, le=1)
     # ... once the target has at least this many live rules.
     max_change_share_min_rules: int = Field(default=10, ge=0)
     # Rule identities never deleted or disabled, even when their manifest block is gone.
@@ -112,7 +115,14 @@ class Target:
     @property
     def guard_policy(self) -> GuardPolicy:
         spec = self.spec
-        return GuardPolicy(self.name, spec.max_change_share, spec.max_change_share_min_rules, frozenset(spec.protect))
+        return GuardPolicy(
+            self.name,
+            spec.max_change_share,
+            spec.max_change_share_min_rules,
+            frozenset(spec.protect),
+            max_update_share=spec.max_update_share,
+            max_delete_share=spec.max_delete_share,
+        )
 
     @property
     def retry_policy(self) -> RetryPolicy:

@@ -151,6 +151,8 @@ CONFIG_EDITS: list[tuple[str, bytes, bytes, str]] = [
     ("timeout-negative", PRIMO_TARGET, PRIMO_TARGET + b"    timeout: -1\n", "timeout"),
     ("retry-for-negative", PRIMO_TARGET, PRIMO_TARGET + b"    retry_for: -5\n", "retry_for"),
     ("max-change-share-2", PRIMO_TARGET, PRIMO_TARGET + b"    max_change_share: 2\n", "max_change_share"),
+    ("max-delete-share-negative", PRIMO_TARGET, PRIMO_TARGET + b"    max_delete_share: -0.1\n", "max_delete_share"),
+    ("max-update-share-text", PRIMO_TARGET, PRIMO_TARGET + b"    max_update_share: lots\n", "must be a number"),
     ("protect-string", PRIMO_TARGET, PRIMO_TARGET + b"    protect: MDM_ENROLLMENT\n", "must be a list"),
     ("credentials-empty", b"      api_key: {env: PRIMO_API_KEY}\n", b"      {}\n", "credentials"),
     ("credential-misspelt", b"      api_key: {env: PRIMO", b"      apikey: {env: PRIMO", "did you mean 'api_key'"),

@@ -161,3 +161,32 @@ def test_refusals_round_trip_in_the_plan_json() -> None:
     plan.refusals = refusals
     again = Plan.from_json(plan.to_json())
     assert again.refusals == refusals and again.to_json()["refusals"][0]["guard"] == "delete_all"
+
+
+def test_updates_and_deletes_have_shares_of_their_own() -> None:
+    """As octoDNS's update and delete thresholds: a target may allow wide edits but few deletes."""
+    edited = [(n, rule(n, match="any") if i < 5 else rule(n), False) for i, n in enumerate(NAMES)]
+    pruned = [(n, rule(n), False) for n in NAMES[:8]]  # 2 of 10 deleted by prune
+    loose = {"max_change_share": 1.0, "max_delete_share": 0.1}
+    assert guard(desired(*edited), live(NAMES), **loose)[1] == []  # half updated: updates are free here
+    _, refusals = guard(desired(*pruned), live(NAMES), **loose)
+    assert [r.guard for r in refusals] == ["max_delete_share"]
+    assert "deletes 2 of the 10 live rules" in refusals[0].message and "more than max_delete_share 10%" in (
+        refusals[0].message
+    )
+    assert "--force" in refusals[0].how_to_proceed and "targets.t.max_delete_share" in refusals[0].how_to_proceed
+    assert blocking(refusals, force=True) == []
+    _, refusals = guard(desired(*edited), live(NAMES), max_change_share=1.0, max_update_share=0.4)
+    assert [r.guard for r in refusals] == ["max_update_share"]
+    assert guard(desired(*pruned), live(NAMES), max_change_share=1.0, max_update_share=0.0)[1] == []
+
+
+def test_separate_shares_wait_for_the_same_number_of_live_rules() -> None:
+    names = NAMES[:9]
+    assert guard(desired(*[(n, rule(n), False) for n in names[:5]]), live(names), max_delete_share=0.1)[1] == []
+
+
+def test_every_share_that_trips_is_named() -> None:
+    kept = [(n, rule(n), False) for n in NAMES[:6]]  # 4 of 10 deleted
+    _, refusals = guard(desired(*kept), live(NAMES), max_delete_share=0.2)
+    assert [r.guard for r in refusals] == ["max_delete_share", "max_change_share"]
