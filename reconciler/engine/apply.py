@@ -11,12 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.engine.plan import Change, Plan, ScopePlan
+from reconciler.engine.plan import APPLY_ORDER, Change, Plan, ScopePlan
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError
-
-# Updates first (they keep positions), then deletes, then creates (appended), then the one sort.
-APPLY_ORDER = {"update": 0, "delete": 1, "create": 2, "reorder": 3}
 
 
 @dataclass
@@ -87,7 +84,7 @@ ProgressHook = Callable[[Outcome], None]
 async def _run_change(provider: Provider, scope: ScopePlan, change: Change, created: dict[str, dict[str, Any]]) -> None:
     body = change.body or {}
     if change.action == "create":
-        created[change.identity] = await provider.create(scope.scope, body)
+        created[change.identity] = await provider.create(scope.scope, body, change.position)
     elif change.action == "update":
         await provider.update(scope.scope, change.ref or {}, body)
     elif change.action == "delete":
@@ -129,7 +126,7 @@ async def apply_scope(
         failed |= not all(results)
     creates = [c for c in changes if c.action == "create"]
     if provider.ordered:
-        for change in creates:  # in manifest order, so appended rules land in order
+        for change in creates:  # in manifest order: each position counts the creates before it
             failed |= not await attempt(change)
     else:
         failed |= not all(await asyncio.gather(*(attempt(c) for c in creates)))

@@ -30,6 +30,10 @@ class Action(StrEnum):
 
 
 ACTIONS = tuple(Action)
+# The order apply makes a scope's changes in: updates first (they keep positions), then deletes, then
+# creates (each at its position, in manifest order), then the one sort, needed only when rules
+# already live stand out of order.
+APPLY_ORDER = {Action.UPDATE: 0, Action.DELETE: 1, Action.CREATE: 2, Action.REORDER: 3}
 
 
 def check_format_version(data: dict[str, Any]) -> None:
@@ -39,6 +43,13 @@ def check_format_version(data: dict[str, Any]) -> None:
         raise ReconcilerError(
             f"plan format_version {version!r} is not {PLAN_FORMAT_VERSION}, the one this version reads: run plan again"
         )
+
+
+# A change's fields written to JSON when set, in this order.
+OPTIONAL_FIELDS = (
+    *("before", "after", "body", "ref", "source"),
+    *("order_before", "order_after", "sequence", "position", "names"),
+)
 
 
 @dataclass
@@ -61,12 +72,15 @@ class Change:
     sequence: list[dict[str, Any]] | None = None
     # Delete only: the live rule is an extra copy of a managed rule (the copy the manifest describes stays).
     duplicate: bool = False
+    # Create in an ordered scope only: the 1-based slot it is created at (None: last), so that creates
+    # made in manifest order leave the scope in order without a sort.
+    position: int | None = None
     # Values the manifest gives by name, with the ids they resolved to: {"field", "name", "id"}.
     names: list[dict[str, str]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action, "identity": self.identity}
-        for name in ("before", "after", "body", "ref", "source", "order_before", "order_after", "sequence", "names"):
+        for name in OPTIONAL_FIELDS:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value

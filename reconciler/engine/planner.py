@@ -127,9 +127,11 @@ def _plan_reorder(
 ) -> Change | None:
     """Managed rules must stand in manifest order. Rules left alone keep their slots.
 
-    The scope's order after this apply's deletes and creates (creates are appended) is predicted;
-    if the managed rules are out of order in it, one sort puts them in the manifest's order while
-    every unmanaged rule keeps its place. `kept` is the live rule matched to each managed identity.
+    The scope's order after this apply's deletes is predicted. If the managed live rules already
+    stand in manifest order there, each create is placed at its slot (`Change.position`) and no sort
+    is needed. Otherwise creates are appended and one sort puts the managed rules in the manifest's
+    order while every unmanaged rule keeps its place. `kept` is the live rule matched to each
+    managed identity.
     """
     deleted = {id(c.ref) for c in changes if c.action == "delete"}
     wanted = {r.identity for r in desired.rules}
@@ -140,11 +142,14 @@ def _plan_reorder(
         if id(rule.ref) in deleted:
             continue
         sequence.append({"identity": rule.identity} if id(rule) in managed_ids else {"ref": rule.ref})
-    sequence += [{"identity": c.identity} for c in changes if c.action == "create"]
-    current = [entry["identity"] for entry in sequence if "identity" in entry]
+    creates = [c for c in changes if c.action == "create"]
     target = [r.identity for r in desired.rules]
-    if current == target:
+    current = [entry["identity"] for entry in sequence if "identity" in entry]
+    created = {c.identity for c in creates}
+    if current == [name for name in target if name not in created]:
+        _place_creates(sequence, target, creates)
         return None
+    sequence += [{"identity": c.identity} for c in creates]
     live_refs = {r.identity: r.ref for r in managed_live}
     slots = iter(target)
     new_sequence = []
@@ -156,6 +161,22 @@ def _plan_reorder(
             new_sequence.append(entry)
     before = [r.identity for r in managed_live]
     return Change(Action.REORDER, "order", order_before=before, order_after=target, sequence=new_sequence)
+
+
+def _place_creates(sequence: list[dict[str, Any]], target: list[str], creates: list[Change]) -> None:
+    """Set each create's 1-based `position`: right after the rule before it in the manifest (before the
+    first managed rule for the manifest's first), so creates made one by one in manifest order leave
+    the scope in order without a sort. A rule that lands last keeps `position` None (appended)."""
+    previous = {name: target[index - 1] if index else None for index, name in enumerate(target)}
+    order = [entry.get("identity") for entry in sequence]
+    for change in creates:
+        before = previous[change.identity]
+        if before is not None:
+            index = order.index(before) + 1
+        else:
+            index = next((i for i, name in enumerate(order) if name is not None), len(order))
+        order.insert(index, change.identity)
+        change.position = None if index == len(order) - 1 else index + 1
 
 
 def plan_scope_or_error(

@@ -119,8 +119,9 @@ class Provider(ABC):
         """Every live rule of a scope, in the API's order. Errors must raise, never return []."""
 
     @abstractmethod
-    async def create(self, scope: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Create a rule; returns its ref (what later writes need, e.g. the new id)."""
+    async def create(self, scope: str, body: dict[str, Any], position: int | None = None) -> dict[str, Any]:
+        """Create a rule; returns its ref (what later writes need, e.g. the new id). `position` is the
+        1-based slot of an ordered scope's rule (None: last); unordered providers never get one."""
 
     @abstractmethod
     async def update(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:

@@ -328,8 +328,9 @@ class OneLoginProvider(Provider):
             for rule in ordered
         ]
 
-    async def create(self, scope: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST is not idempotent: after an answer is lost, look for the rule before creating it again."""
+    async def create(self, scope: str, body: dict[str, Any], position: int | None = None) -> dict[str, Any]:
+        """POST at `position` (null: last). POST is not idempotent: after an answer is lost, look for the
+        rule before creating it again."""
         refuse_unresolved(body, "POST", self._rules_path(scope))
         from reconciler.http.retry import AmbiguousWriteError
 
@@ -337,7 +338,7 @@ class OneLoginProvider(Provider):
         for _ in range(CREATE_ROUNDS):
             try:
                 response = await self.client.request(
-                    "POST", self._rules_path(scope), json={**body, "position": None}, idempotent=False
+                    "POST", self._rules_path(scope), json={**body, "position": position}, idempotent=False
                 )
             except AmbiguousWriteError as exc:
                 lost = exc

@@ -194,7 +194,7 @@ class PrimoProvider(Provider):
         rule = response.json().get("rule", {})
         return {"id": rule.get("id"), "type": body["type"]}
 
-    async def create(self, scope: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def create(self, scope: str, body: dict[str, Any], position: int | None = None) -> dict[str, Any]:
         return await self._upsert(body)
 
     async def update(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:

@@ -379,7 +379,7 @@ class ViziVaultProvider(Provider):
             for rule in answer["data"]
         ]
 
-    async def create(self, scope: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def create(self, scope: str, body: dict[str, Any], position: int | None = None) -> dict[str, Any]:
         await self.client.request("POST", "/rules", json=body, idempotent=True)
         return {"key": body["key"], "name": body["name"]}
 

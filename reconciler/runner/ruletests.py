@@ -11,7 +11,7 @@ from typing import Any
 
 from reconciler.engine.behaviour import Evaluator
 from reconciler.engine.model import LiveScope, ScopeRef
-from reconciler.engine.plan import Plan, ScopePlan
+from reconciler.engine.plan import APPLY_ORDER, Plan, ScopePlan
 from reconciler.engine.read import fetch_live
 from reconciler.engine.ruletests import CaseImpact, CaseResult, RuleCase, case_impact, run_case
 from reconciler.errors import ApiError
@@ -68,14 +68,16 @@ def _ref_key(ref: Mapping[str, Any] | None) -> str:
 
 
 def rules_after(scope: ScopePlan, live: LiveScope) -> list[dict[str, Any]]:
-    """The scope's live rules as they will be once the plan's changes are applied, in their new order:
-    updates replace bodies, creates join at the end, deletes leave, a reorder sets the whole order."""
+    """The scope's live rules as they will be once the plan's changes are applied, in apply's order and
+    their new order: updates replace bodies, deletes leave, creates join at their position (else at
+    the end), a reorder sets the whole order."""
     slots: list[tuple[str, str, dict[str, Any]]] = [  # (ref key, identity, body)
         (_ref_key(rule.ref), rule.identity, rule.body) for rule in live.rules if not rule.tombstone
     ]
-    for change in scope.changes:
+    for change in sorted(scope.changes, key=lambda c: APPLY_ORDER[c.action]):
         if change.action == "create" and change.body is not None:
-            slots.append(("", change.identity, change.body))
+            at = len(slots) if change.position is None else change.position - 1
+            slots.insert(at, ("", change.identity, change.body))
         elif change.action == "update" and change.body is not None:
             slots = [(k, i, change.body if k == _ref_key(change.ref) else b) for k, i, b in slots]
         elif change.action == "delete":

@@ -169,6 +169,28 @@ def test_creates_appended_in_order_need_no_reorder() -> None:
     assert [c.action for c in plan.changes] == ["create"]
 
 
+def test_creates_in_order_take_their_slots_without_a_sort() -> None:
+    # Live a, x (unmanaged), c: the manifest adds z first, b between a and c, d last.
+    want = desired(APP, OneLoginProvider, [ol_rule("z"), ol_rule("a"), ol_rule("b"), ol_rule("c"), ol_rule("d")])
+    live = LiveScope(APP, [ol_live(1, 1, ol_rule("a")), ol_live(2, 2, ol_rule("x")), ol_live(3, 3, ol_rule("c"))])
+    plan = plan_scope(OneLoginProvider, want, live, prune=False)
+    # Made one by one in manifest order: z, a, b, x, c, d.
+    assert [(c.action, c.identity, c.position) for c in plan.changes] == [
+        ("create", "z", 1),
+        ("create", "b", 3),
+        ("create", "d", None),
+    ]
+    assert plan.changes[1].to_json()["position"] == 3
+    assert "position" not in plan.changes[2].to_json()
+
+
+def test_creates_are_appended_when_live_rules_need_a_sort_anyway() -> None:
+    want = desired(APP, OneLoginProvider, [ol_rule("a"), ol_rule("b"), ol_rule("c")])
+    live = LiveScope(APP, [ol_live(1, 1, ol_rule("c")), ol_live(2, 2, ol_rule("a"))])
+    plan = plan_scope(OneLoginProvider, want, live, prune=False)
+    assert [(c.action, c.position) for c in plan.changes] == [("create", None), ("reorder", None)]
+
+
 def test_duplicate_live_names_match_once_and_extras_are_unmanaged() -> None:
     want = desired(APP, OneLoginProvider, [ol_rule("a")])
     live = LiveScope(APP, [ol_live(1, 1, ol_rule("a")), ol_live(2, 2, ol_rule("a"))])

@@ -64,17 +64,19 @@ def test_a_failed_change_leaves_the_others_applied_and_the_next_apply_converges(
 
 def test_the_text_report_names_each_outcome(project: Project) -> None:
     project.tenant("onelogin-test").add_app(3, "App")
-    project.write("rules/a.yaml", onelogin_manifest(3, ["b", "a"], bad="b"))
-    project.tenant("onelogin-test").add_rule(
-        3,
-        {
-            "name": "a",
-            "match": "all",
-            "enabled": True,
-            "conditions": [{"source": "title", "operator": "~", "value": "a"}],
-            "actions": [{"action": "set_status", "value": ["3"]}],
-        },
-    )
+    # Live a, c out of the manifest's order: the plan creates b, then sorts (skipped once b fails).
+    project.write("rules/a.yaml", onelogin_manifest(3, ["b", "c", "a"], bad="b"))
+    for name in ("a", "c"):
+        project.tenant("onelogin-test").add_rule(
+            3,
+            {
+                "name": name,
+                "match": "all",
+                "enabled": True,
+                "conditions": [{"source": "title", "operator": "~", "value": name}],
+                "actions": [{"action": "set_status", "value": ["3"]}],
+            },
+        )
     result = project.run("apply", "--auto-approve")
     assert result.exit_code == 1
     assert '✗ failed create "b"' in result.output

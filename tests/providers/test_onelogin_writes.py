@@ -1,5 +1,6 @@
 """The OneLogin client's writes meet what OneLogin documents: an update never carries the rule's id in
-its body, and a sort always lists every rule of the app (the sandbox refuses both, as OneLogin does)."""
+its body, a sort always lists every rule of the app (the sandbox refuses both, as OneLogin does), and
+creates land at their `position`, so an apply that only adds rules sends no sort."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from reconciler.engine.apply import ApplyReport, apply_scope
+from reconciler.engine.model import DesiredRule, DesiredScope, LiveScope, ScopeRef
+from reconciler.engine.planner import plan_scope
+from reconciler.errors import Location
 from reconciler.http.client import ApiClient
 from reconciler.http.retry import RetryPolicy
 from reconciler.providers.onelogin import OneLoginProvider, OneLoginToken
@@ -57,3 +62,30 @@ def test_a_reorder_of_fetched_rules_lists_every_rule_disabled_ones_included(sand
 
     with_provider(sandbox, tenant, reverse)
     assert [r["id"] for r in tenant.rules(9)] == ids[::-1]
+
+
+def test_creates_in_the_middle_land_at_their_position_without_a_sort(sandbox: SandboxServer) -> None:
+    tenant = sandbox.state.tenant("onelogin", "writes-position")
+    tenant.add_app(9, "App")
+    for name in ("a", "x", "c"):  # x is unmanaged: it keeps its place
+        tenant.add_rule(9, {**RULE, "name": name})
+    ref = ScopeRef("onelogin-test", "app:9")
+    wanted = DesiredScope(ref)
+    for line, name in enumerate(("z", "a", "b", "c", "d"), start=1):
+        wanted.rules.append(DesiredRule(ref, name, {**RULE, "name": name}, Location("rules/app.yaml", line, 3)))
+
+    async def plan_and_apply(provider: OneLoginProvider) -> ApplyReport:
+        live = LiveScope(ref, await provider.fetch(ref.scope))
+        plan = plan_scope(OneLoginProvider, wanted, live, prune=False)
+        assert [c.action for c in plan.changes] == ["create", "create", "create"]
+        sandbox.stats.reset()
+        report = ApplyReport()
+        await apply_scope(provider, plan, report, None)
+        return report
+
+    report = with_provider(sandbox, tenant, plan_and_apply)
+    assert [o.status for o in report.outcomes] == ["applied"] * 3
+    assert [r["name"] for r in tenant.rules(9)] == ["z", "a", "b", "x", "c", "d"]
+    stats = sandbox.stats.snapshot()
+    assert stats["by_route"] == {"POST onelogin /api/2/apps/{app_id}/rules": 3}
+    assert stats["writes"] == 3
