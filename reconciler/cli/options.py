@@ -15,6 +15,7 @@ from reconciler.cli import logs
 from reconciler.cli.progress import ProgressDisplay, wanted
 from reconciler.errors import InputError, ReconcilerError
 from reconciler.project import CONFIG_FILE
+from reconciler.safetext import write_text_file
 
 if TYPE_CHECKING:  # the commands import what they run when they run (see main.COMMANDS)
     from reconciler.engine.model import LiveScope, ScopeRef
@@ -28,6 +29,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+
+
+def write_report(path: Path, text: str, what: str) -> None:
+    """Write a file a command was asked for (`--junit`, `--out`), its folder made if missing; a path that
+    cannot be written is one line naming it, never a traceback."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_file(path, text)
+    except OSError as exc:
+        raise ReconcilerError(f"{path}: cannot write {what} ({exc.strerror})") from exc
 
 
 def reports_errors(func: F) -> F:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import EXIT_ERROR, EXIT_OK, config_option, reports_errors
+from reconciler.cli.options import EXIT_ERROR, EXIT_OK, config_option, reports_errors, write_report
 from reconciler.errors import ReconcilerError
-from reconciler.safetext import write_text_file
 
 MARKS = {"pass": ("✓ pass ", "green"), "fail": ("✗ FAIL ", "red"), "error": ("✗ ERROR", "red")}
 
@@ -47,11 +46,7 @@ def policy_test(config_path: Path, junit_path: Path | None) -> None:
         line = f"{click.style(mark, fg=color)} data.{result.package}.{result.name} ({result.location})"
         click.echo(line + (f": {result.message}" if result.message else ""))
     if junit_path is not None:
-        try:
-            junit_path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_file(junit_path, junit_xml(results))
-        except OSError as exc:
-            raise ReconcilerError(f"{junit_path}: cannot write the JUnit report ({exc.strerror})") from exc
+        write_report(junit_path, junit_xml(results), "the JUnit report")
     for check in untested_checks(sources):
         note = f"! untested: {check.rule} ({check.location}): no test refers to its package"
         click.echo(click.style(note, fg="yellow"))

@@ -9,9 +9,8 @@ from typing import Any
 import click
 
 from reconciler.cli import eventloop
-from reconciler.cli.options import complete_targets, config_option, reports_errors, target_option
+from reconciler.cli.options import complete_targets, config_option, reports_errors, target_option, write_report
 from reconciler.errors import ReconcilerError
-from reconciler.safetext import write_text_file
 
 
 @click.command()
@@ -59,11 +58,7 @@ def schema(config_path: Path, out: Path | None) -> None:
 
     text = manifest_schema_json(load_config(config_path) if config_path.exists() else None)
     if out:
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)  # `.reconciler/` is made on first use
-            write_text_file(out, text)
-        except OSError as exc:
-            raise ReconcilerError(f"{out}: cannot write the schema ({exc.strerror})") from exc
+        write_report(out, text, "the schema")  # `.reconciler/` is made on first use
     else:
         click.echo(text, nl=False)
 

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reconciler.cli import eventloop
-from reconciler.cli.options import EXIT_ERROR, config_option, reports_errors, target_option
-from reconciler.safetext import write_text_file
+from reconciler.cli.options import EXIT_ERROR, config_option, reports_errors, target_option, write_report
 
 if TYPE_CHECKING:
     from reconciler.engine.ruletests import CaseResult, RuleCase
@@ -72,6 +71,6 @@ def test_command(
               for ref in workspace.desired.scopes}  # fmt: skip
     click.echo(render_results(results, labels, source))
     if junit_path is not None:
-        write_text_file(junit_path, junit_xml(results, source))
+        write_report(junit_path, junit_xml(results, source), "the JUnit report")
     if not all(result.passed for result in results):
         sys.exit(EXIT_ERROR)

@@ -14,7 +14,7 @@ from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.plan import APPLY_ORDER, Plan, ScopePlan
 from reconciler.engine.read import fetch_live
 from reconciler.engine.ruletests import CaseImpact, CaseResult, RuleCase, case_impact, run_case
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, ReconcilerError
 from reconciler.project.ruletest_record import record_expectations
 from reconciler.project.ruletests import load_cases
 from reconciler.providers.registry import EVALUATORS
@@ -116,7 +116,11 @@ def load_workspace_cases(
 ) -> list[RuleCase]:
     """The workspace's cases (narrowed by `-k`); see `load_cases` for `check_rules`."""
     cases = load_cases(workspace.config, workspace.targets, workspace.desired, check_rules=check_rules)
-    return select_cases(cases, pattern)
+    selected = select_cases(cases, pattern)
+    if cases and not selected:
+        # A mistyped -k in CI must not turn the check green with nothing run.
+        raise ReconcilerError(f"-k {pattern!r} matches none of the {len(cases)} case(s): nothing was run")
+    return selected
 
 
 def record_outcomes(workspace: Workspace, results: Sequence[CaseResult]) -> list[tuple[RuleCase, str]]:

@@ -3,7 +3,10 @@ before any request."""
 
 from __future__ import annotations
 
-from tests.corpus.harness import LOCATED, Case
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.corpus.harness import LOCATED, REFUSED, Case
 from tests.corpus.yaml_cases import ONELOGIN_HEAD, VAULT_HEAD, YAML_TEXTS
 
 TESTS = "tests/rules/bad.yaml"
@@ -65,6 +68,17 @@ BAD_TEST_FILES: list[tuple[str, bytes, str]] = [
 ]
 
 
+def _file_in_the_way(root: Path) -> None:
+    (root / "out").write_text("a file where the report's folder should be\n")
+
+
+# Bad options of `reconciler test` itself: (name, extra arguments, setup, message)
+BAD_OPTIONS: list[tuple[str, tuple[str, ...], Callable[[Path], None] | None, str]] = [
+    ("k-matches-no-case", ("-k", "laptpo"), None, "-k 'laptpo' matches none of the 1 case(s)"),
+    ("junit-unwritable", ("--junit", "out/results.xml"), _file_in_the_way, "cannot write the JUnit report"),
+]
+
+
 def ruletest_cases() -> list[Case]:
     files = {"rules/app.yaml": ONELOGIN_RULES, "rules/vault.yaml": VAULT_RULES}
     cases = []
@@ -91,6 +105,18 @@ def ruletest_cases() -> list[Case]:
                 message,
                 {TESTS: PRIMO + GOOD_CASE + text},
                 command=("test",),
+            )
+        )
+    for name, arguments, setup, message in BAD_OPTIONS:
+        cases.append(
+            Case(
+                f"ruletests/options/{name}",
+                "rule test",
+                REFUSED,
+                message,
+                {TESTS: PRIMO + GOOD_CASE},
+                command=("test", *arguments),
+                setup=setup,
             )
         )
     return cases
