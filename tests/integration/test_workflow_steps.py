@@ -313,6 +313,22 @@ def test_a_second_failure_comments_on_the_open_issue_and_a_clean_apply_closes_it
     assert closing.gh()["issues"][0]["state"] == "closed"
 
 
+def test_a_plan_with_no_changes_closes_the_apply_issue(tmp_path: Path) -> None:
+    open_issue = {"number": 5, "title": "t", "labels": ["reconciler-apply"], "state": "open", "comments": []}
+    step = report_step(tmp_path, [{**open_issue, "body": ""}])
+    run_report(step, "success", "skipped")
+    (issue,) = step.gh()["issues"]
+    assert issue["state"] == "closed" and "Nothing left to apply at abcdef1" in issue["comments"][0]
+
+
+def test_an_apply_job_that_failed_before_reporting_is_not_blamed_on_the_plan(tmp_path: Path) -> None:
+    step = Step("apply.yml", "report", "Comment on the pull request, open or update the apply issue", tmp_path)
+    run_report(step, "success", "failure")
+    (issue,) = step.gh()["issues"]
+    assert "The apply job failed before it reported" in issue["body"] and "the plan on the merged" not in issue["body"]
+    assert "failed before it reported" in step.gh()["pr_comments"][0]["body"]
+
+
 # ---- drift.yml ---------------------------------------------------------------------------------------
 
 

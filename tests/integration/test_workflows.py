@@ -180,6 +180,9 @@ def test_writers_share_one_concurrency_group_per_target() -> None:
     drift = load(WORKFLOWS / "drift.yml")
     assert apply["jobs"]["apply"]["concurrency"]["group"] == drift["jobs"]["sync"]["concurrency"]["group"]
     assert "--repair" in script(drift, "sync", "Sync")
+    # A repair run by hand that waits for the group is never dropped for the next scheduled check.
+    assert drift["concurrency"] == {"group": "reconciler-drift", "cancel-in-progress": False, "queue": "max"}
+    assert drift["jobs"]["sync"]["concurrency"]["queue"] == "max"
     assert "production" in drift["jobs"]["sync"]["environment"]  # a repair writes after the same approval
 
 
