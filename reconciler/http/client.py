@@ -18,11 +18,10 @@ from urllib.parse import urlencode
 import httpx
 
 from reconciler.errors import ApiError
-from reconciler.http.limits import InFlightLimit
+from reconciler.http.limits import InFlightLimit, RateLimitThrottle
 from reconciler.http.pool import PooledTransport
 from reconciler.http.retry import (
     IDEMPOTENT_METHODS,
-    RateLimitThrottle,
     RetryPolicy,
     TransientError,
     already_done,

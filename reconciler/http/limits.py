@@ -1,16 +1,26 @@
-"""Requests in flight per target: at most the configured concurrency, and fewer while the API says its
-rate-limit budget is running low (`X-RateLimit-Remaining`), back up once the budget is restored.
+"""Published rate limits, met before they answer 429: requests in flight per target and the throttle.
 
-Fewer requests in flight spend what is left of a window more slowly, so a long plan or apply runs
-into the limit later, or not at all, instead of bursting into 429s.
+`InFlightLimit`: at most the configured concurrency, and fewer while the API says its rate-limit
+budget is running low (`X-RateLimit-Remaining`), back up once the budget is restored. Fewer requests
+in flight spend what is left of a window more slowly, so a long plan or apply runs into the limit
+later, or not at all, instead of bursting into 429s.
+
+`RateLimitThrottle`: when the budget is all but spent, wait for the window to reset (within the
+request's retry budget) rather than send a request the API would refuse.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from reconciler.http.retry import RetriesExhausted
+
+log = logging.getLogger("reconciler.http")
 
 REMAINING_HEADER = "X-RateLimit-Remaining"
 # Lowering starts when fewer than this many requests per slot remain in the window.
@@ -72,3 +82,52 @@ class InFlightLimit:
             if not waiter.done():
                 waiter.set_result(None)
                 free -= 1
+
+
+class RateLimitThrottle:
+    """Waits for the window to reset when `X-RateLimit-Remaining` runs low, instead of meeting a 429.
+
+    APIs that do not send the headers are never throttled. Requests in flight are counted down locally,
+    so concurrent requests do not all spend the last few slots.
+    """
+
+    def __init__(self, reserve: int = 1, clock: Callable[[], float] = time.monotonic) -> None:
+        self.reserve = reserve
+        self._clock = clock
+        self._remaining: int | None = None
+        self._reset_at = 0.0
+        self._lock = asyncio.Lock()
+        self.waited = 0.0
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        remaining = rate_limit_remaining(headers)
+        try:
+            reset_in = float(headers["X-RateLimit-Reset"])
+        except (KeyError, ValueError):
+            return
+        if remaining is None:
+            return
+        reset_at = self._clock() + reset_in
+        same_window = self._remaining is not None and abs(reset_at - self._reset_at) < 1.0
+        # Answers arrive out of order: within one window the lowest count is the freshest.
+        self._remaining = min(self._remaining, remaining) if same_window and self._remaining is not None else remaining
+        self._reset_at = reset_at
+
+    async def before_request(self, max_wait: float, method: str, path: str) -> None:
+        async with self._lock:
+            if self._remaining is not None and self._remaining <= self.reserve:
+                wait = self._reset_at - self._clock()
+                if wait > 0:
+                    if wait > max_wait:
+                        raise RetriesExhausted(
+                            f"rate limit nearly spent and the window resets in {wait:.0f} s, "
+                            "beyond this request's retry_for budget",
+                            method=method,
+                            path=path,
+                        )
+                    self.waited += wait
+                    log.info("waiting %.0f s for a rate-limit window to reset before %s %s", wait, method, path)
+                    await asyncio.sleep(wait)
+                self._remaining = None  # a new window: the next answer tells the new count
+            if self._remaining is not None:
+                self._remaining -= 1

@@ -1,4 +1,4 @@
-"""Retries of transient API failures, and throttling ahead of published rate limits.
+"""Retries of transient API failures (throttling ahead of published rate limits is in `limits`).
 
 What is retried: answers 408, 429, 500, 502, 503 and 504, timeouts and dropped connections, while
 the request is idempotent (GET, PUT, DELETE, and writes a provider marks idempotent, such as
@@ -12,7 +12,6 @@ exponential wait through stamina's backoff hook. Every request has a total time 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -21,7 +20,6 @@ import httpx
 import stamina
 
 from reconciler.errors import ApiError
-from reconciler.http.limits import rate_limit_remaining
 from reconciler.http.policy import RetryPolicy
 
 # stamina logs each scheduled retry at WARNING; without a handler Python would print them bare on
@@ -107,55 +105,6 @@ def transport_failure(exc: httpx.TransportError, method: str, path: str) -> Tran
         message = f"connection failed ({type(exc).__name__})"
     processed = False if isinstance(exc, _NOT_SENT_ERRORS) else None
     return TransientError(message, method=method, path=path, processed=processed)
-
-
-class RateLimitThrottle:
-    """Waits for the window to reset when `X-RateLimit-Remaining` runs low, instead of meeting a 429.
-
-    APIs that do not send the headers are never throttled. Requests in flight are counted down locally,
-    so concurrent requests do not all spend the last few slots.
-    """
-
-    def __init__(self, reserve: int = 1, clock: Callable[[], float] = time.monotonic) -> None:
-        self.reserve = reserve
-        self._clock = clock
-        self._remaining: int | None = None
-        self._reset_at = 0.0
-        self._lock = asyncio.Lock()
-        self.waited = 0.0
-
-    def observe(self, headers: Mapping[str, str]) -> None:
-        remaining = rate_limit_remaining(headers)
-        try:
-            reset_in = float(headers["X-RateLimit-Reset"])
-        except (KeyError, ValueError):
-            return
-        if remaining is None:
-            return
-        reset_at = self._clock() + reset_in
-        same_window = self._remaining is not None and abs(reset_at - self._reset_at) < 1.0
-        # Answers arrive out of order: within one window the lowest count is the freshest.
-        self._remaining = min(self._remaining, remaining) if same_window and self._remaining is not None else remaining
-        self._reset_at = reset_at
-
-    async def before_request(self, max_wait: float, method: str, path: str) -> None:
-        async with self._lock:
-            if self._remaining is not None and self._remaining <= self.reserve:
-                wait = self._reset_at - self._clock()
-                if wait > 0:
-                    if wait > max_wait:
-                        raise RetriesExhausted(
-                            f"rate limit nearly spent and the window resets in {wait:.0f} s, "
-                            "beyond this request's retry_for budget",
-                            method=method,
-                            path=path,
-                        )
-                    self.waited += wait
-                    log.info("waiting %.0f s for a rate-limit window to reset before %s %s", wait, method, path)
-                    await asyncio.sleep(wait)
-                self._remaining = None  # a new window: the next answer tells the new count
-            if self._remaining is not None:
-                self._remaining -= 1
 
 
 async def send_with_retries(

@@ -1,4 +1,5 @@
-"""Requests in flight: bounded by the configured concurrency, lowered while a rate-limit budget runs low."""
+"""Requests in flight: bounded by the configured concurrency, lowered while a rate-limit budget runs low;
+the throttle that waits for a window to reset."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import asyncio
 
 import pytest
 
-from reconciler.http.limits import REQUESTS_PER_SLOT, InFlightLimit, allowed_in_flight
+from reconciler.http.limits import REQUESTS_PER_SLOT, InFlightLimit, RateLimitThrottle, allowed_in_flight
+from reconciler.http.retry import RetriesExhausted
 
 
 @pytest.mark.parametrize(
@@ -75,3 +77,28 @@ def test_a_cancelled_waiter_gives_its_slot_back() -> None:
             return limit.in_flight
 
     assert asyncio.run(scenario()) == 1
+
+
+def test_the_throttle_counts_requests_in_flight() -> None:
+    now = [0.0]
+    throttle = RateLimitThrottle(reserve=1, clock=lambda: now[0])
+    throttle.observe({"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": "0"})
+
+    async def go() -> None:
+        for _ in range(2):  # 3 -> 2 -> 1 without waiting: the reset is now, so no sleep is needed
+            await throttle.before_request(10, "GET", "/")
+
+    asyncio.run(go())
+    assert throttle.waited == 0
+    throttle.observe({"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "100"})
+    with pytest.raises(RetriesExhausted, match="window resets in 100 s"):
+        asyncio.run(throttle.before_request(10, "GET", "/"))
+
+
+def test_out_of_order_answers_keep_the_lowest_count_of_a_window() -> None:
+    throttle = RateLimitThrottle(clock=lambda: 0.0)
+    throttle.observe({"X-RateLimit-Remaining": "4", "X-RateLimit-Reset": "10"})
+    throttle.observe({"X-RateLimit-Remaining": "7", "X-RateLimit-Reset": "10"})
+    assert throttle._remaining == 4
+    throttle.observe({"X-RateLimit-Remaining": "99", "X-RateLimit-Reset": "60"})  # a new window
+    assert throttle._remaining == 99

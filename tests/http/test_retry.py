@@ -1,4 +1,4 @@
-"""Retries, Retry-After, rate-limit throttling and token handling of the API client, over httpx.MockTransport."""
+"""Retries, Retry-After, rate-limit throttling through the client, and token handling, over httpx.MockTransport."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from reconciler.http import client as client_module
 from reconciler.http.client import ApiClient, BearerKey
 from reconciler.http.retry import (
     AmbiguousWriteError,
-    RateLimitThrottle,
     RetriesExhausted,
     RetryPolicy,
     TransientError,
@@ -181,31 +180,6 @@ def test_the_throttle_does_not_wait_while_the_budget_lasts() -> None:
 
     asyncio.run(go())
     assert api.throttle.waited == 0
-
-
-def test_the_throttle_counts_requests_in_flight() -> None:
-    now = [0.0]
-    throttle = RateLimitThrottle(reserve=1, clock=lambda: now[0])
-    throttle.observe({"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": "0"})
-
-    async def go() -> None:
-        for _ in range(2):  # 3 -> 2 -> 1 without waiting: the reset is now, so no sleep is needed
-            await throttle.before_request(10, "GET", "/")
-
-    asyncio.run(go())
-    assert throttle.waited == 0
-    throttle.observe({"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "100"})
-    with pytest.raises(RetriesExhausted, match="window resets in 100 s"):
-        asyncio.run(throttle.before_request(10, "GET", "/"))
-
-
-def test_out_of_order_answers_keep_the_lowest_count_of_a_window() -> None:
-    throttle = RateLimitThrottle(clock=lambda: 0.0)
-    throttle.observe({"X-RateLimit-Remaining": "4", "X-RateLimit-Reset": "10"})
-    throttle.observe({"X-RateLimit-Remaining": "7", "X-RateLimit-Reset": "10"})
-    assert throttle._remaining == 4
-    throttle.observe({"X-RateLimit-Remaining": "99", "X-RateLimit-Reset": "60"})  # a new window
-    assert throttle._remaining == 99
 
 
 class TokenServer:
