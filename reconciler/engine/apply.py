@@ -112,6 +112,11 @@ async def apply_scope(
         try:
             await _run_change(provider, scope, change, created)
         except ApiError as exc:
+            if change.duplicate and exc.status == 404:
+                # Two applies at once find the same copy and both delete it: the later DELETE finds it
+                # gone, which is what it wanted. Any other rule's 404 stays a failure.
+                record(change, "applied", "already deleted (by another writer)")
+                return True
             record(change, "failed", str(exc))
             return False
         except (KeyError, TypeError, ValueError) as exc:  # an answer of an unexpected shape fails this change only

@@ -3,15 +3,17 @@ the manifests: the plan deletes the extras, keeping the copy that matches the ma
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import click
 
+from reconciler.engine.apply import apply_plan
 from reconciler.engine.guards import check_guards
 from reconciler.engine.model import DesiredRule, DesiredScope, DesiredState, LiveRule, LiveScope, ScopeRef
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import plan_scope
-from reconciler.errors import Location
+from reconciler.errors import ApiError, Location
 from reconciler.project.config import Target, TargetConfig
 from reconciler.providers.onelogin import OneLoginProvider
 from reconciler.render.text import render_plan
@@ -103,3 +105,30 @@ def test_deleting_a_copy_of_a_protected_rule_keeps_the_rule_so_protect_allows_it
     live = LiveScope(APP, [live_rule(1, rule("R1")), live_rule(2, rule("R1"))])
     assert guards_for(live, protect=True) == []
     assert guards_for(live, protect=["R1"]) == []
+
+
+class GoneProvider:
+    """Answers every DELETE with 404: another writer already deleted that rule."""
+
+    ordered = True
+
+    async def delete(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
+        raise ApiError("DELETE api.test/rules/2: HTTP 404: Not Found", status=404, method="DELETE")
+
+
+def apply_deletes(live: LiveScope, desired: DesiredScope, *, prune: bool) -> list[tuple[str, str]]:
+    plan = Plan([plan_scope(OneLoginProvider, desired, live, prune=prune)])
+    report = asyncio.run(apply_plan(plan, {APP.target: GoneProvider()}))  # type: ignore[dict-item]
+    return [(o.status, o.message) for o in report.outcomes]
+
+
+def test_a_copy_another_writer_deleted_first_is_gone_not_a_failure() -> None:
+    # Two applies at once both find the same copy and both delete it: the second DELETE gets 404.
+    live = LiveScope(APP, [live_rule(1, rule("R1")), live_rule(2, rule("R1"))])
+    assert apply_deletes(live, wanted(rule("R1")), prune=False) == [("applied", "already deleted (by another writer)")]
+
+
+def test_a_404_on_deleting_a_rule_that_is_not_a_copy_is_still_a_failure() -> None:
+    live = LiveScope(APP, [live_rule(1, rule("R1")), live_rule(2, rule("other"))])
+    [(status, message)] = apply_deletes(live, wanted(rule("R1")), prune=True)
+    assert status == "failed" and "HTTP 404" in message
