@@ -5,10 +5,9 @@ commands as subprocesses (wall time, CPU and peak memory of that process alone),
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
-import statistics
+import resource
 import subprocess
 import sys
 import time
@@ -134,15 +133,17 @@ def median_run(runs: list[Run]) -> Run:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def median_s(samples: list[float]) -> float:
-    return statistics.median(samples) if samples else math.nan
-
-
 def machine_busy_s() -> float:
     """CPU seconds every process on the machine has used since boot (all cores)."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]  # idle and iowait
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_s() -> float:
+    """CPU seconds of this process's waited-for children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 @dataclass

@@ -127,7 +127,7 @@ def measure(root: Path, empty_root: Path, shape: Shape, args: Any, runs: int, re
             return Phase(name, run, run_stats, lower_bound(run_stats, concurrency, latency_s), busy)
 
         report.base_rss_mb = base_rss(root, env)
-        report.startup, report.startup_source = startup_figures()
+        report.startup, report.startup_source, report.startup_others = startup_figures()
         report.phases.append(plan_phase("plan, no changes", runs))
         report.baselines = [
             baselines.sequential_script(sandbox, root / "state.json", SEQUENTIAL_SAMPLE_APPS, want),

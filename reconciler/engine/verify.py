@@ -81,8 +81,12 @@ def verify_plan(
     """A check of each scope the apply wrote to, from its live rules read again (`live`)."""
     labels = {scope.ref: scope.label for scope in plan.scopes}
     checks, repairs = [], Plan()
+    applied_in: dict[ScopeRef, list[Change]] = {}  # grouped once: scopes x outcomes took minutes at 100,000 rules
+    for outcome in report.outcomes:
+        if outcome.status == "applied":
+            applied_in.setdefault(ScopeRef(outcome.target, outcome.scope), []).append(outcome.change)
     for ref, state in sorted(live.items()):
-        applied = [o.change for o in report.outcomes if o.status == "applied" and ScopeRef(o.target, o.scope) == ref]
+        applied = applied_in.get(ref, [])
         differences, again = check_scope(providers[ref.target], desired[ref], state, applied, prune=prune[ref.target])
         checks.append(ScopeCheck(ref.target, ref.scope, labels.get(ref, ref.scope), differences))
         if again is not None and differences and _copies_of_own_creates(again, differences, applied):
