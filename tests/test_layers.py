@@ -7,6 +7,7 @@ tested on small synthetic packages, so a broken checker cannot pass silently.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +42,16 @@ FORBIDDEN_LIBRARIES: dict[str, frozenset[str]] = {
 }
 # The vendor registry is the one way to reach the vendors from above: the engine knows none of them.
 VENDOR_MODULES_ALLOWED_IN = frozenset({"providers"})
-# Only the demo command may import the sandbox, and only when it runs (inside a function).
-SANDBOX_IMPORT_ALLOWED_IN = frozenset({"reconciler.cli.demo"})
+# The product reaches the sandbox only for the `demo` and `sandbox` commands, and only when they run: the
+# demo imports it inside its callback; the group names the `sandbox` command's module, which lives in
+# the sandbox, in its table of commands loaded by name (module -> what it may reach).
+SANDBOX_IMPORT_ALLOWED_IN: dict[str, tuple[str, ...]] = {
+    "reconciler.cli.demo": ("reconciler.sandbox",),
+    "reconciler.cli.main": ("reconciler.sandbox.cli",),
+}
+# A module loaded by name is imported too, when the code runs: "package.module:attribute" (a table of
+# commands) or `importlib.import_module("package.module")`.
+LOADED_BY_NAME = re.compile(r"^reconciler(\.\w+)+:\w+$")
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,16 @@ def imports_of(source: str, module: str, is_package: bool) -> list[Import]:
             child_lazy = lazy or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
             if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
                 child_lazy = True
+            if isinstance(child, ast.Constant) and isinstance(child.value, str) and LOADED_BY_NAME.match(child.value):
+                found.append(Import(child.value.split(":")[0], child.lineno, True))
+            elif (
+                isinstance(child, ast.Call)
+                and ast.unparse(child.func).split(".")[-1] == "import_module"
+                and child.args
+                and isinstance(child.args[0], ast.Constant)
+                and isinstance(child.args[0].value, str)
+            ):
+                found.append(Import(child.args[0].value, child.lineno, True))
             if isinstance(child, ast.Import):
                 found.extend(Import(alias.name, child.lineno, lazy) for alias in child.names)
             elif isinstance(child, ast.ImportFrom):
@@ -92,6 +111,10 @@ def is_vendor_module(module: str) -> bool:
     return len(parts) >= 3 and parts[:2] == ["reconciler", "providers"] and parts[2] not in ("registry",)
 
 
+def reaches(target: str, allowed: tuple[str, ...]) -> bool:
+    return any(target == name or target.startswith(name + ".") for name in allowed)
+
+
 def violations(root: Path) -> list[str]:
     """Every import that breaks the layer rules, as `file:line: message`."""
     problems: list[str] = []
@@ -112,9 +135,12 @@ def violations(root: Path) -> list[str]:
                 continue
             if other not in ALLOWED.get(layer, frozenset()):
                 problems.append(f"{where}:{imp.line}: {layer} must not import {other} ({imp.target})")
-            elif other == "sandbox" and (module not in SANDBOX_IMPORT_ALLOWED_IN or not imp.lazy):
+            elif other == "sandbox" and not (
+                imp.lazy and reaches(imp.target, SANDBOX_IMPORT_ALLOWED_IN.get(module, ()))
+            ):
                 problems.append(
-                    f"{where}:{imp.line}: the sandbox is imported only by the demo command, inside it ({imp.target})"
+                    f"{where}:{imp.line}: the sandbox is imported only for the demo and sandbox commands, when they "
+                    f"run ({imp.target})"
                 )
             elif is_vendor_module(imp.target) and layer not in VENDOR_MODULES_ALLOWED_IN:
                 problems.append(
@@ -193,8 +219,17 @@ def make_package(tmp_path: Path, files: dict[str, str]) -> Path:
         ({"runner/flows.py": "from reconciler.render.text import render_plan\n"}, "runner must not import render"),
         ({"render/text.py": "from ..cli import main\n"}, "render must not import cli"),
         ({"runner/flows.py": "from reconciler.providers.primo import PrimoProvider\n"}, "through providers.registry"),
-        ({"cli/plan.py": "def f():\n    from reconciler.sandbox import SandboxServer\n"}, "only by the demo command"),
-        ({"cli/demo.py": "from reconciler.sandbox import SandboxServer\n"}, "only by the demo command"),
+        ({"cli/plan.py": "def f():\n    from reconciler.sandbox import SandboxServer\n"}, "only for the demo and"),
+        ({"cli/demo.py": "from reconciler.sandbox import SandboxServer\n"}, "only for the demo and sandbox"),
+        ({"cli/main.py": 'COMMANDS = {"plan": "reconciler.sandbox.server:run"}\n'}, "only for the demo and"),
+        ({"cli/main.py": "from reconciler.sandbox.cli import sandbox_command\n"}, "only for the demo and"),
+        ({"cli/apply.py": 'import importlib\nimportlib.import_module("reconciler.sandbox")\n'}, "only for the demo"),
+        ({"runner/flows.py": "def f():\n    from reconciler.sandbox import seeds\n"}, "runner must not import sandbox"),
+        ({"project/config.py": "from ..sandbox.common import PROVIDERS\n"}, "project must not import sandbox"),
+        (
+            {"engine/plan.py": 'COMMANDS = {"x": "reconciler.render.text:render_plan"}\n'},
+            "engine must not import render",
+        ),
         ({"runner/flows.py": "import uvicorn\n"}, "runner must not import uvicorn"),
         ({"sandbox/server.py": "from reconciler.engine.model import ScopeRef\n"}, "sandbox must not import engine"),
     ],
@@ -210,6 +245,7 @@ def test_checker_accepts_what_the_rules_allow(tmp_path: Path) -> None:
         {
             "cli/demo.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from reconciler.sandbox import S\n"
             "def run():\n    from reconciler.sandbox import SandboxServer\n",
+            "cli/main.py": 'COMMANDS = {"sandbox": "reconciler.sandbox.cli:sandbox_command"}\n',
             "project/schema.py": "from reconciler.providers.registry import PROVIDERS\n",
             "providers/registry.py": "from reconciler.providers.primo import PrimoProvider\n",
             "render/text.py": "from reconciler.engine.plan import Plan\nimport click\n",
