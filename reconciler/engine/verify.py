@@ -56,9 +56,11 @@ def check_scope(
 @dataclass
 class Verification:
     checks: list[ScopeCheck]
-    # Scopes whose only difference is copies of rules this run created (another writer doing the same
-    # at the same time): the deletes of the copies. The planner always keeps the same copy (the one
-    # matching the manifest, else the first), so two runs repairing at once delete the same ones.
+    # Scopes whose only difference this run can mend then and there: copies of rules it created
+    # (another writer doing the same at the same time), deleted; the planner always keeps the same copy
+    # (the one matching the manifest, else the first), so two runs repairing at once delete the same
+    # ones. Or an order left wrong by creates placed at a position (an API that counts positions
+    # otherwise, or ignores them), put right by one sort.
     repairs: Plan
 
 
@@ -68,6 +70,13 @@ def _copies_of_own_creates(again: ScopePlan, differences: list[str], applied: li
     copies = [change for change in again.changes if change.duplicate]
     creates = sum(1 for change in applied if change.action == "create")
     return len(copies) == len(again.changes) == len(differences) and len(copies) <= creates
+
+
+def _order_left_by_placed_creates(again: ScopePlan, differences: list[str], applied: list[Change]) -> bool:
+    """Whether all that differs is the order, in a scope where this run created rules at a position."""
+    placed = any(change.action == "create" and change.position is not None for change in applied)
+    only_order = [change.action for change in again.changes] == ["reorder"] and len(differences) == 1
+    return placed and only_order
 
 
 def verify_plan(
@@ -89,6 +98,10 @@ def verify_plan(
         applied = applied_in.get(ref, [])
         differences, again = check_scope(providers[ref.target], desired[ref], state, applied, prune=prune[ref.target])
         checks.append(ScopeCheck(ref.target, ref.scope, labels.get(ref, ref.scope), differences))
-        if again is not None and differences and _copies_of_own_creates(again, differences, applied):
+        if again is None or not differences:
+            continue
+        if _copies_of_own_creates(again, differences, applied) or _order_left_by_placed_creates(
+            again, differences, applied
+        ):
             repairs.scopes.append(again)
     return Verification(checks, repairs)

@@ -167,8 +167,9 @@ def verify_lines(checks: list[ScopeCheck]) -> list[str]:
     lines = []
     if repaired:
         text = (
-            f"Read back, {repaired} copy(ies) of managed rules were found (another writer at the same time) "
-            "and deleted (see above)."
+            f"Read back, {repaired} change(s) were made then and there (see above): copies of managed rules "
+            "another writer made at the same time deleted, or the manifest's order restored where the API "
+            "placed a created rule elsewhere."
         )
         lines.append(click.style(text, fg="yellow"))
     if not failed:

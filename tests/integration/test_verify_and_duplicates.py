@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import Project
 from tests.integration.manifests import ONE_RULE_APP
 
@@ -91,3 +93,32 @@ def test_a_delete_the_api_does_not_keep_is_reported_even_when_the_run_does_not_p
     assert applied.exit_code == 1, applied.output
     assert '✓ applied delete "console-made"' in applied.output
     assert "app 7: 'console-made' was deleted and is still there" in applied.output
+
+
+def test_an_api_that_ignores_position_on_create_is_put_in_order_by_one_sort_in_the_same_run(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OneLogin's reference says `position` orders a rule and null means last, but not whether it counts
+    # from 0 or 1; an API that reads it otherwise must still end in the manifest's order, in this run.
+    from reconciler.sandbox.onelogin_tenant import App
+
+    appending = App.place
+
+    def ignoring_position(self: App, rule: dict[str, object], position: int | None) -> None:
+        appending(self, rule, None)
+
+    monkeypatch.setattr(App, "place", ignoring_position)
+    tenant = project.tenant("onelogin-test")
+    tenant.add_app(7, "App")
+    tenant.add_rule(7, dict(FIRST))
+    zero = '  - name: zero\n    conditions: [{source: has_role, operator: ri, value: "340475"}]\n'
+    zero += '    actions: [{action: set_role, value: ["340477"]}]\n'
+    project.write("rules/app.yaml", ONE_RULE_APP.replace("rules:\n", "rules:\n" + zero))
+    project.sandbox.stats.reset()
+    applied = project.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "the manifest's order restored" in applied.output
+    assert "Verified: the live rules of the 1 scope(s) written to match the manifests." in applied.output
+    assert [r["name"] for r in tenant.rules(7)] == ["zero", "first"]
+    assert project.sandbox.stats.by_route["PUT onelogin /api/2/apps/{app_id}/rules/sort"] == 1
+    assert project.run("plan", "--detailed-exitcode").exit_code == 0
