@@ -65,7 +65,9 @@ def scope_heading(scope: ScopePlan) -> str:
 
 def summary_line(plan: Plan) -> str:
     counts = plan.counts()
-    if not plan.has_changes and not plan.has_errors:
+    if not plan.scopes:  # every target was left alone for want of manifests: nothing was compared
+        text = "No changes: no manifest declares rules, so no live rule was compared."
+    elif not plan.has_changes and not plan.has_errors:
         text = "No changes. Live rules match the manifests."
     else:
         text = (

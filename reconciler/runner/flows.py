@@ -62,7 +62,8 @@ async def read_and_plan(
     plan.refusals = check_guards(plan, live, workspace.desired, [t.guard_policy for t in workspace.targets], providers)
     for name in workspace.desired.targets_without_manifests:
         plan.warnings.append(
-            f"target {name!r} has no manifests: it is left alone (an empty config never deletes anything)"
+            f"target {name!r} has no manifests: it is left alone (an empty config never deletes anything); "
+            "to delete its rules, give it a manifest with `rules: []` (one per app for OneLogin) and prune"
         )
     return gate_plan(workspace, plan), live
 

@@ -111,6 +111,10 @@ def test_targets_without_manifests_are_never_emptied(project: Project) -> None:
     result = project.run("apply", "--auto-approve", "--prune")
     assert result.exit_code == 0, result.output
     assert "has no manifests" in result.output
+    # It says how to empty a target on purpose, and never that live rules match manifests there are not.
+    assert "to delete its rules, give it a manifest with `rules: []`" in result.output
+    assert "Live rules match the manifests" not in result.output
+    assert "No changes: no manifest declares rules, so no live rule was compared." in result.output
     assert project.tenant("primo-test").rules["MDM_ONLINE"]["nonCompliantStatus"] == ["OFFLINE"]
 
 
