@@ -313,3 +313,25 @@ def test_a_drift_run_that_cannot_list_its_targets_opens_an_issue(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     (issue,) = step.gh()["issues"]
     assert issue["labels"] == ["reconciler-drift"] and "could not be listed" in issue["body"]
+
+
+def test_issues_no_target_answers_for_are_closed(tmp_path: Path) -> None:
+    step = Step("drift.yml", "issues", "Open, comment on or close the drift issues", tmp_path)
+    step.gh_state = {
+        "issues": [
+            drift_issue(1, "(all targets)", ""),
+            drift_issue(2, "retired", digest_line("retired", "aa")),
+            drift_issue(3, "vault", digest_line("vault", "aa")),
+            {**drift_issue(4, "x", ""), "body": ""},  # opened by hand with the label: left alone
+        ]
+    }
+    step.write("drift/vault/status", "2\n")
+    step.write("drift/vault/drift.md", f"<!-- reconciler:drift -->\n{digest_line('vault', 'aa')}\n")
+    matrix = json.dumps({"include": [{"target": "vault"}]})
+    result = step.run(GH_TOKEN="t", REPO="o/r", MATRIX=matrix, TARGETS_RESULT="success", RUN_URL=RUN_URL)
+    assert result.returncode == 0, result.stderr
+    issues = {i["number"]: i for i in step.gh()["issues"]}
+    assert [issues[n]["state"] for n in (1, 2, 3, 4)] == ["closed", "closed", "open", "open"]
+    assert "the targets are listed again" in issues[1]["comments"][0]
+    assert "`retired` is no longer a target in reconciler.yaml" in issues[2]["comments"][0]
+    assert issues[3]["comments"][0].startswith("Drift persists")
