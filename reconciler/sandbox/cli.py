@@ -162,9 +162,10 @@ def sandbox_command(
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"Sandbox listening on {server.base_url} (fake credentials, for local use only)")
+    width = max((len(tenant.name) for tenant in server.state.tenants()), default=0)
     for tenant in server.state.tenants():
         url = server.url(tenant.provider, tenant.name)
-        click.echo(f"  {tenant.provider:<9} {tenant.name:<12} {url}  {_credentials(tenant)}")
+        click.echo(f"  {tenant.provider:<9} {tenant.name:<{width}}  {url}  {_credentials(tenant)}")
         if tenant.provider == "onelogin":
             apps_line = ", ".join(f"{app.id} {app.name!r}" for app in tenant.apps.values()) or "none (see --app)"
             click.echo(f"            apps: {apps_line}")
