@@ -56,13 +56,16 @@ class NameNotResolved(ReconcilerError):
 class ApiError(ReconcilerError):
     """A vendor API answered with an error, or could not be reached."""
 
-    def __init__(self, message: str, *, status: int | None = None, method: str = "", path: str = "") -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, method: str = "", path: str = "", code: str = ""
+    ) -> None:
         self.status = status
         self.method = method
         self.path = path
         self.api_message = message
         where = f"{method} {path}".strip()
-        code = f"HTTP {status}" if status is not None else "no answer"
+        # `code` says what came back when no status does (answers read, then found of the wrong shape).
+        code = code or (f"HTTP {status}" if status is not None else "no answer")
         super().__init__(f"{where}: {code}: {message}" if where else f"{code}: {message}")
 
 

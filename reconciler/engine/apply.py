@@ -14,6 +14,7 @@ from typing import Any
 from reconciler.engine.plan import APPLY_ORDER, Change, Plan, ScopePlan
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError
+from reconciler.http.answers import SHAPE_ERRORS, shape_words
 
 
 @dataclass
@@ -119,8 +120,8 @@ async def apply_scope(
                 return True
             record(change, "failed", str(exc))
             return False
-        except (KeyError, TypeError, ValueError) as exc:  # an answer of an unexpected shape fails this change only
-            record(change, "failed", f"unexpected answer: {exc!r}")
+        except SHAPE_ERRORS as exc:  # an answer of an unexpected shape fails this change only
+            record(change, "failed", f"{provider.client.host}: unexpected answer: {shape_words(exc)}")
             return False
         record(change, "applied")
         return True

@@ -12,15 +12,33 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError
+from reconciler.http.answers import SHAPE_ERRORS, shape_words
 
 
 async def fetch_scope(providers: Mapping[str, Provider], ref: ScopeRef) -> LiveScope | ApiError:
+    """A scope's live rules, or the error that kept them from being read.
+
+    Each live rule is also put in the form plans compare (`normalize`) here: a rule of a shape the
+    provider cannot compare (a list where an object belongs, deep in a condition) fails the read,
+    in words, rather than the plan later, with a Python error.
+    """
+    provider = providers[ref.target]
+    rule = None
     try:
-        return LiveScope(ref, await providers[ref.target].fetch(ref.scope))
+        rules = await provider.fetch(ref.scope)
+        for rule in rules:
+            provider.normalize(rule.body)
     except ApiError as exc:
         return exc
-    except (KeyError, TypeError, ValueError) as exc:  # an answer of an unexpected shape
-        return ApiError(f"unexpected answer while listing rules: {exc!r}")
+    except SHAPE_ERRORS as exc:  # an answer of a shape the provider's reader did not check
+        which = f"the live rule {rule.identity!r}" if rule is not None else "the list of live rules"
+        return ApiError(
+            f"{which} is not of the shape expected: {shape_words(exc)}",
+            method="GET",
+            path=provider.client.host,
+            code="unexpected answer",
+        )
+    return LiveScope(ref, rules)
 
 
 async def fetch_live(

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
 
 from reconciler.errors import ApiError
+from reconciler.http.answers import T, parse_answer
 from reconciler.http.limits import InFlightLimit, RateLimitThrottle
 from reconciler.http.pool import PooledTransport
 from reconciler.http.retry import (
@@ -78,7 +79,7 @@ def _error_words(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        text = response.text.strip()
+        text = " ".join(response.text.split())  # one line: an error page's layout means nothing in a message
         return text[:300] if text else response.reason_phrase
     if isinstance(body, dict):
         details = body.get("errors")
@@ -96,7 +97,7 @@ def _error_words(response: httpx.Response) -> str:
                 return f"{message or 'Validation failed'}: " + "; ".join(parts)
         if message:
             return str(message)
-    return str(body)[:300]
+    return " ".join(str(body).split())[:300]
 
 
 def answer_failure(response: httpx.Response, method: str, path: str) -> ApiError:
@@ -108,10 +109,11 @@ def answer_failure(response: httpx.Response, method: str, path: str) -> ApiError
 
 
 def json_answer(response: httpx.Response, method: str, path: str) -> Any:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise ApiError("answer is not JSON", status=response.status_code, method=method, path=path) from exc
+    return parse_answer(response, method, path, _as_is)
+
+
+def _as_is(answer: Any) -> Any:
+    return answer
 
 
 class ApiClient:
@@ -140,6 +142,7 @@ class ApiClient:
         self.concurrency = concurrency
         self.requests_sent = 0
         self.transport = transport or PooledTransport(concurrency)
+        self.timeout = timeout
         self._timeouts = httpx.Timeout(timeout).as_dict()
         # Requests go to the transport directly: httpx's client layers (URL merging, a cookie jar, auth
         # and redirect flows, event hooks) cost more CPU per request than the transport itself, and an
@@ -167,17 +170,28 @@ class ApiClient:
         attempts = 0
         started = time.monotonic()
 
+        def limit() -> float:
+            # `timeout` covers one attempt's whole answer, however slowly it trickles in; with retries,
+            # no attempt runs past the request's budget either (`retry_for` bounds the request).
+            if self.retry.retry_for <= 0:
+                return self.timeout
+            return max(0.001, min(self.timeout, started + self.retry.retry_for - time.monotonic()))
+
         async def attempt() -> httpx.Response:
             nonlocal reauthenticated, may_have_landed, attempts
             attempts += 1
             try:
-                response, used = await self._send_once(method, path, params=params, json=json, retry=attempts - 1)
+                response, used = await self._send_once(
+                    method, path, params=params, json=json, retry=attempts - 1, limit=limit()
+                )
             except TransientError as exc:
                 may_have_landed |= exc.processed is not False
                 raise
             if response.status_code == 401 and not reauthenticated and self.authenticator.invalidate(used):
                 reauthenticated = True  # a token may have expired mid-run: fetch a new one, once
-                response, used = await self._send_once(method, path, params=params, json=json, retry=attempts - 1)
+                response, used = await self._send_once(
+                    method, path, params=params, json=json, retry=attempts - 1, limit=limit()
+                )
             if response.is_success or already_done(method, response, may_have_landed):
                 return response
             failure = answer_failure(response, method, where)
@@ -220,7 +234,7 @@ class ApiClient:
         )
 
     async def _send_once(
-        self, method: str, path: str, *, params: dict[str, Any] | None, json: Any, retry: int
+        self, method: str, path: str, *, params: dict[str, Any] | None, json: Any, retry: int, limit: float
     ) -> tuple[httpx.Response, Mapping[str, str]]:
         await self.throttle.before_request(self.retry.retry_for, method, self.where(path))
         async with self.in_flight:
@@ -229,7 +243,9 @@ class ApiClient:
             except TransientError as exc:
                 exc.processed = False  # no token, so this request was never sent
                 raise
-            response = await self._exchange(method, path, params=params, json=json, headers=headers, retry=retry)
+            response = await self._exchange(
+                method, path, params=params, json=json, headers=headers, retry=retry, limit=limit
+            )
             self.in_flight.observe(response.headers)
         self.throttle.observe(response.headers)
         return response, headers
@@ -243,8 +259,14 @@ class ApiClient:
         json: Any,
         headers: Mapping[str, str],
         retry: int = 0,
+        limit: float | None = None,
     ) -> httpx.Response:
-        """One request on the wire, counted and logged; a transport failure becomes a TransientError."""
+        """One request on the wire, counted and logged; a transport failure becomes a TransientError.
+
+        The whole exchange, from sending to the last byte of the answer, ends within `limit` seconds
+        (default: the target's `timeout`): a server that trickles its answer is cut off like a silent one.
+        """
+        limit = self.timeout if limit is None else limit
         self.requests_sent += 1
         url = f"{self.base_url}{path}?{urlencode(params)}" if params else self.base_url + path
         request = httpx.Request(method, url, headers=headers, json=json, extensions={"timeout": self._timeouts})
@@ -253,9 +275,13 @@ class ApiClient:
             SLOW_AFTER_S, self._waiting, "%s %s has had no answer for %.0f s", method, self.where(path), SLOW_AFTER_S
         )
         try:
-            response = await self.transport.handle_async_request(request)
-            response.request = request
-            await response.aread()
+            try:
+                async with asyncio.timeout(limit):
+                    response = await self.transport.handle_async_request(request)
+                    response.request = request
+                    await response.aread()
+            except TimeoutError as exc:
+                raise httpx.ReadTimeout(f"no whole answer within {limit:g} s", request=request) from exc
         except httpx.TransportError as exc:
             failure = transport_failure(exc, method, self.where(path))
             self._log_request(method, path, failure.api_message, sent, retry)
@@ -271,12 +297,15 @@ class ApiClient:
             elapsed_ms = (time.monotonic() - sent) * 1000
             log.debug("%s %s %s%s %s %.0f ms%s", method, self.host, self._base_path, path, outcome, elapsed_ms, again)
 
-    async def exchange_credentials(self, method: str, path: str, *, json: Any, headers: Mapping[str, str]) -> Any:
+    async def exchange_credentials(
+        self, method: str, path: str, read: Callable[[Any], T], *, json: Any, headers: Mapping[str, str]
+    ) -> T:
         """Ask the API for credentials (an OAuth token) and return its JSON answer.
 
         Sent once, outside the in-flight limit (the request that needs the token already holds a slot)
         and without retries of its own: a transient failure is retried by the request that needed it.
-        Errors are mapped like every other answer's, and never carry the credentials sent.
+        Errors are mapped like every other answer's, and never carry the credentials sent; `read`
+        takes what the answer grants (see `answer`).
         """
         response = await self._exchange(method, path, params=None, json=json, headers=headers)
         if not response.is_success:
@@ -284,7 +313,15 @@ class ApiClient:
         answer = json_answer(response, method, self.where(path))
         if isinstance(answer, dict):  # the credentials granted are secrets too: never shown, wherever echoed
             register_secrets(v for k, v in answer.items() if isinstance(v, str) and k.endswith("token"))
-        return answer
+        return self.answer(response, method, path, read)
+
+    def answer(self, response: httpx.Response, method: str, path: str, read: Callable[[Any], T]) -> T:
+        """`read` applied to a JSON answer: an answer of another shape is an ApiError saying how, in words."""
+        return parse_answer(response, method, self.where(path), read)
 
     async def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
         return json_answer(await self.request("GET", path, params=params), "GET", self.where(path))
+
+    async def read_json(self, path: str, read: Callable[[Any], T], *, params: dict[str, Any] | None = None) -> T:
+        """GET `path` and apply `read` to its JSON answer (see `answer`)."""
+        return self.answer(await self.request("GET", path, params=params), "GET", path, read)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError, Problem, suggest
+from reconciler.providers import onelogin_answers as answers
 from reconciler.providers.onelogin_names import (
     NAMED_APP_PREFIX,
     AppIdOrName,
@@ -127,11 +128,10 @@ class OneLoginToken:
         self.fetches += 1
         # Through the client like any request: counted, errors mapped once; a transient failure is
         # retried by the request that needed the token.
-        answer = await client.exchange_credentials(
-            "POST", TOKEN_PATH, json={"grant_type": "client_credentials"}, headers=self._basic
+        self._token, lifetime = await client.exchange_credentials(
+            "POST", TOKEN_PATH, answers.token, json={"grant_type": "client_credentials"}, headers=self._basic
         )
-        self._token = answer["access_token"]
-        self._expires_at = time.monotonic() + float(answer.get("expires_in", 3600))
+        self._expires_at = time.monotonic() + lifetime
 
     def invalidate(self, used: Mapping[str, str]) -> bool:
         # Of several requests refused with the same stale token, only the first drops it: one refetch.
@@ -309,7 +309,7 @@ class OneLoginProvider(Provider):
         return {f"{SCOPE_PREFIX}{app}": name for app, name in (await self.catalogues.apps()).items()}
 
     async def scope_title(self, scope: str) -> str:
-        app = await self.client.get_json(f"/api/2/apps/{app_id(scope)}")
+        app = await self.client.read_json(f"/api/2/apps/{app_id(scope)}", answers.app)
         return str(app.get("name") or "")
 
     def _rules_path(self, scope: str) -> str:
@@ -318,8 +318,8 @@ class OneLoginProvider(Provider):
     async def fetch(self, scope: str) -> list[LiveRule]:
         path = self._rules_path(scope)
         enabled, disabled = await asyncio.gather(
-            self.client.get_json(path, params={"enabled": "true"}),
-            self.client.get_json(path, params={"enabled": "false"}),
+            self.client.read_json(path, answers.live_rules, params={"enabled": "true"}),
+            self.client.read_json(path, answers.live_rules, params={"enabled": "false"}),
         )
         by_id = {rule["id"]: rule for rule in [*enabled, *disabled]}
         ordered = sorted(by_id.values(), key=lambda r: (r.get("position") is None, r.get("position") or 0, r["id"]))
@@ -343,7 +343,7 @@ class OneLoginProvider(Provider):
             except AmbiguousWriteError as exc:
                 lost = exc
             else:
-                return {"id": response.json()["id"]}
+                return {"id": self.client.answer(response, "POST", self._rules_path(scope), answers.created_id)}
             adopted = await self._created_after_lost_answer(scope, body)
             if adopted is not None:
                 return adopted

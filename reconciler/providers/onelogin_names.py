@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 
 from reconciler.engine.model import DesiredRule
 from reconciler.errors import ApiError, NameNotResolved, Problem, suggest
+from reconciler.providers import onelogin_answers as answers
 
 if TYPE_CHECKING:
     from reconciler.http.client import ApiClient
@@ -113,7 +114,7 @@ class Catalogues:
     async def get(self, path: str) -> Any:
         read = self._reads.get(path)
         if read is None:
-            read = self._reads[path] = asyncio.ensure_future(self.client.get_json(path))
+            read = self._reads[path] = asyncio.ensure_future(self.client.read_json(path, answers.catalogue))
         return await read
 
     async def apps(self) -> dict[int, str]:
@@ -128,11 +129,10 @@ class Catalogues:
         apps: dict[int, str] = {}
         for page in range(1, MAX_APP_PAGES + 1):
             response = await self.client.request("GET", "/api/2/apps", params={"limit": APPS_PAGE_SIZE, "page": page})
-            items = response.json()
-            for app in items:
-                apps[int(app["id"])] = str(app.get("name") or "")
+            items = self.client.answer(response, "GET", "/api/2/apps", answers.apps)
+            apps.update(items)
             total_pages = response.headers.get("Total-Pages")
-            last = int(total_pages) <= page if total_pages else len(items) < APPS_PAGE_SIZE
+            last = int(total_pages) <= page if total_pages and total_pages.isdigit() else len(items) < APPS_PAGE_SIZE
             if last or not items:
                 break
         return dict(sorted(apps.items()))
@@ -140,7 +140,7 @@ class Catalogues:
     async def values(self, app: int, kind: str, key: str) -> list[tuple[str, str]]:
         """A source's or action's closed values as (id, name) pairs; empty for free text."""
         entries = await self.get(f"/api/2/apps/{app}/rules/{kind}/{quote(key, safe='')}/values")
-        return [(str(e["value"]), str(e.get("name") or "")) for e in entries or []]
+        return [(str(e["value"]), str(e.get("name") or "")) for e in entries]
 
     async def app_id(self, name: str) -> int:
         """The id of the one app of the tenant with this name; NameNotResolved when none or several."""

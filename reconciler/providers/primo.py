@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reconciler.engine.model import LiveRule
 from reconciler.engine.provider import Provider
+from reconciler.errors import ApiError
+from reconciler.http.answers import a_list, a_text, an_object, field, whole_number
 
 if TYPE_CHECKING:
     from reconciler.http.client import Authenticator
@@ -101,6 +103,7 @@ COMPLIANT_STATUSES = frozenset(
     }
 )
 PAGE_SIZE = 100  # the documented maximum of perPage
+MAX_PAGES = 1000  # a bound on paging: 100,000 rules, far above the number of compliance types
 
 
 class PrimoRule(BaseModel):
@@ -171,27 +174,25 @@ class PrimoProvider(Provider):
 
     async def fetch(self, scope: str) -> list[LiveRule]:
         rules: list[LiveRule] = []
-        page = 1
-        while True:
-            answer = await self.client.get_json("/compliance/alert-rules", params={"page": page, "perPage": PAGE_SIZE})
-            for item in answer["data"]:
-                body = {"type": item["type"], "nonCompliantStatus": item.get("nonCompliantStatus") or []}
-                rules.append(
-                    LiveRule(
-                        identity=item["type"],
-                        body=body,
-                        ref={"id": item.get("id"), "type": item["type"]},
-                        tombstone=self.is_disabled(body),
-                        modified=item.get("updatedAt"),
-                    )
-                )
-            if page >= int(answer.get("pagination", {}).get("totalPages", 1)):
+        for page in range(1, MAX_PAGES + 1):
+            params = {"page": page, "perPage": PAGE_SIZE}
+            items, pages = await self.client.read_json("/compliance/alert-rules", _rules_page, params=params)
+            rules += items
+            if page >= pages:
                 return rules
-            page += 1
+            if not items:
+                raise ApiError(
+                    f"page {page} of {pages} is empty: the pages of the list end early",
+                    method="GET",
+                    path=self.client.where("/compliance/alert-rules"),
+                )
+        raise ApiError(
+            f"the list has more than {MAX_PAGES} pages", method="GET", path=self.client.where("/compliance/alert-rules")
+        )
 
     async def _upsert(self, body: dict[str, Any]) -> dict[str, Any]:
         response = await self.client.request("POST", "/compliance/alert-rules", json=body, idempotent=True)
-        rule = response.json().get("rule", {})
+        rule = self.client.answer(response, "POST", "/compliance/alert-rules", _upserted)
         return {"id": rule.get("id"), "type": body["type"]}
 
     async def create(self, scope: str, body: dict[str, Any], position: int | None = None) -> dict[str, Any]:
@@ -202,3 +203,34 @@ class PrimoProvider(Provider):
 
     async def delete(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
         await self._upsert({"type": ref["type"], "nonCompliantStatus": []})
+
+
+def _rules_page(answer: Any) -> tuple[list[LiveRule], int]:
+    """One page of `GET /compliance/alert-rules`: its rules and the number of pages."""
+    page = an_object(answer, "the answer")
+    rules = []
+    for n, raw in enumerate(a_list(field(page, "data", "the answer"), "the answer's 'data'")):
+        item = an_object(raw, f"data[{n}]")
+        kind = a_text(field(item, "type", f"data[{n}]"), f"data[{n}].type")
+        statuses = item.get("nonCompliantStatus") or []
+        for i, status in enumerate(a_list(statuses, f"data[{n}].nonCompliantStatus")):
+            a_text(status, f"data[{n}].nonCompliantStatus[{i}]")
+        body = {"type": kind, "nonCompliantStatus": statuses}
+        rules.append(
+            LiveRule(
+                identity=kind,
+                body=body,
+                ref={"id": item.get("id"), "type": kind},
+                tombstone=PrimoProvider.is_disabled(body),
+                modified=item.get("updatedAt"),
+            )
+        )
+    pagination = an_object(page.get("pagination") or {}, "the answer's 'pagination'")
+    return rules, whole_number(pagination.get("totalPages", 1), "pagination.totalPages")
+
+
+def _upserted(answer: Any) -> dict[str, Any]:
+    """The rule an upsert answers with (its id, when the answer gives one)."""
+    if answer is None or answer == "":
+        return {}
+    return an_object(an_object(answer, "the answer").get("rule") or {}, "the answer's 'rule'")

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from reconciler.engine.model import DesiredRule, LiveRule
 from reconciler.engine.provider import Provider
 from reconciler.errors import Problem
+from reconciler.http.answers import a_list, a_text, an_object, field
 from reconciler.providers.isocodes import is_country, is_subdivision, suggest_country, suggest_subdivision
 
 if TYPE_CHECKING:
@@ -368,16 +369,7 @@ class ViziVaultProvider(Provider):
         return "data-governance rules"
 
     async def fetch(self, scope: str) -> list[LiveRule]:
-        answer = await self.client.get_json("/rules")
-        return [
-            LiveRule(
-                identity=str(rule["key"]),
-                body=rule,
-                ref={"key": rule["key"], "name": rule["name"]},
-                modified=rule.get("modifiedDate"),
-            )
-            for rule in answer["data"]
-        ]
+        return await self.client.read_json("/rules", _live_rules)
 
     async def create(self, scope: str, body: dict[str, Any], position: int | None = None) -> dict[str, Any]:
         await self.client.request("POST", "/rules", json=body, idempotent=True)
@@ -388,3 +380,16 @@ class ViziVaultProvider(Provider):
 
     async def delete(self, scope: str, ref: dict[str, Any], body: dict[str, Any]) -> None:
         await self.client.request("DELETE", f"/rules/{quote(ref['name'], safe='')}", idempotent=True)
+
+
+def _live_rules(answer: Any) -> list[LiveRule]:
+    """The rules of `GET /rules`: each an object with a text `key` and `name` (what later requests address)."""
+    rules = []
+    listed = field(an_object(answer, "the answer"), "data", "the answer")
+    for n, raw in enumerate(a_list(listed, "the answer's 'data'")):
+        rule = an_object(raw, f"data[{n}]")
+        key = a_text(field(rule, "key", f"data[{n}]"), f"data[{n}].key")
+        name = a_text(field(rule, "name", f"data[{n}]"), f"data[{n}].name")
+        ref = {"key": key, "name": name}
+        rules.append(LiveRule(identity=key, body=rule, ref=ref, modified=rule.get("modifiedDate")))
+    return rules

@@ -291,9 +291,14 @@ def test_the_token_request_goes_through_the_client_and_is_counted() -> None:
     ("answer", "message"),
     [
         (httpx.Response(400, json={"status": {"code": 400, "message": "Invalid grant"}}), "Invalid grant"),
-        (httpx.Response(200, text="<html>maintenance</html>"), "answer is not JSON"),
+        (httpx.Response(200, text="<html>maintenance</html>"), "HTTP 200: the answer is an HTML page, not JSON"),
+        (httpx.Response(200, text=""), "HTTP 200: the answer is empty, not JSON"),
+        (httpx.Response(200, json={"status": "ok"}), "the token answer has no 'access_token' field"),
+        (httpx.Response(200, json=[]), "the token answer is an empty list, not an object"),
+        (httpx.Response(200, json={"access_token": 5}), "'access_token' is a number, not a non-empty text"),
+        (httpx.Response(200, json={"access_token": "t", "expires_in": "soon"}), "'expires_in' is not a number"),
     ],
-    ids=["vendor error", "not JSON"],
+    ids=["vendor error", "HTML", "empty", "no token", "a list", "token a number", "expiry a text"],
 )
 def test_a_token_failure_reads_like_any_other_api_error(answer: httpx.Response, message: str) -> None:
     def server(request: httpx.Request) -> httpx.Response:
