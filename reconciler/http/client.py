@@ -38,6 +38,8 @@ log = logging.getLogger("reconciler.http")
 NOTICE_AFTER_S = 2.0
 SLOW_AFTER_S = 10.0
 NOTICE_EVERY_S = 10.0
+# The least time an attempt gets once retries have nearly used up `retry_for` (never more than `timeout`).
+MIN_ATTEMPT_S = 1.0
 
 
 class Authenticator(Protocol):
@@ -172,10 +174,12 @@ class ApiClient:
 
         def limit() -> float:
             # `timeout` covers one attempt's whole answer, however slowly it trickles in; with retries,
-            # no attempt runs past the request's budget either (`retry_for` bounds the request).
+            # no attempt runs much past the request's budget either (`retry_for` bounds the request). An
+            # attempt started just before the budget ends still gets a second, to fail for its own reason.
             if self.retry.retry_for <= 0:
                 return self.timeout
-            return max(0.001, min(self.timeout, started + self.retry.retry_for - time.monotonic()))
+            left = started + self.retry.retry_for - time.monotonic()
+            return min(self.timeout, max(left, MIN_ATTEMPT_S))
 
         async def attempt() -> httpx.Response:
             nonlocal reauthenticated, may_have_landed, attempts
