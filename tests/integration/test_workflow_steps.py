@@ -246,7 +246,7 @@ def test_an_empty_target_list_runs_no_check(tmp_path: Path, names: str, any_targ
 def test_the_drift_check_records_its_outcome_for_the_issue_job(tmp_path: Path, status: int, step_exit: int) -> None:
     step = Step("drift.yml", "sync", "Sync", tmp_path)
     step.reconciler = {"sync vault": {"exit": status, "markdown": "<!-- reconciler:drift -->\n", "stderr": "err\n"}}
-    assert step.run(TARGET="vault", REPAIR="true", FORCE="true").returncode == step_exit
+    assert step.run(TARGET="vault", REF="refs/heads/main", REPAIR="true", FORCE="true").returncode == step_exit
     assert step.file("drift/vault/status") == f"{status}\n"
     (call,) = step.reconciler_calls()
     assert call == [
@@ -259,6 +259,17 @@ def test_the_drift_check_records_its_outcome_for_the_issue_job(tmp_path: Path, s
         "--markdown",
         "drift/vault/drift.md",
     ]
+
+
+def test_a_repair_run_from_a_branch_writes_nothing_and_says_why(tmp_path: Path) -> None:
+    step = Step("drift.yml", "sync", "Sync", tmp_path)
+    assert step.run(TARGET="vault", REF="refs/heads/topic", REPAIR="true").returncode == 1
+    assert step.reconciler_calls() == []
+    assert step.file("drift/vault/status") == "1\n"
+    assert "a repair runs on main only, not on refs/heads/topic" in step.file("drift/vault/errors.txt")
+    check = Step("drift.yml", "sync", "Sync", tmp_path / "check")
+    check.root.mkdir()
+    assert check.run(TARGET="vault", REF="refs/heads/topic", REPAIR="false").returncode == 0  # a check may run anywhere
 
 
 def drift_issue(number: int, target: str, changes: str, comments: list[str] | None = None) -> dict[str, Any]:

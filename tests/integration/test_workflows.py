@@ -90,6 +90,7 @@ def script(workflow: dict[str, Any], job: str, name: str) -> str:
 def test_plan_runs_on_pull_request_never_pull_request_target() -> None:
     plan = load(WORKFLOWS / "plan.yml")
     assert set(plan["on"]) == {"pull_request"}
+    assert {"labeled", "unlabeled", "synchronize"} <= set(plan["on"]["pull_request"]["types"])  # labels feed policies
     comment = plan["jobs"]["comment"]
     assert "head.repo.full_name == github.repository" in comment["if"]  # forks' read-only tokens: skipped
     assert comment["permissions"] == {"pull-requests": "write"} and "steps" in comment
@@ -128,6 +129,9 @@ def test_apply_applies_the_plan_file_shown_to_the_approver() -> None:
     plan_run = script(apply, "plan", "Plan")
     assert '--out "plans/$target.json"' in plan_run and "GITHUB_STEP_SUMMARY" in plan_run
     assert apply["jobs"]["plan"].get("environment") is None  # planned with read keys, before any approval
+    # Run by hand from a branch, nothing is planned nor applied: production gets what main says.
+    assert "github.ref == 'refs/heads/main'" in apply["jobs"]["plan"]["if"]
+    assert set(apply["on"]["push"]["paths"]) == {"reconciler.yaml", "rules/**", ".github/workflows/apply.yml"}
     job = apply["jobs"]["apply"]
     assert job["environment"] == "production" and job["needs"] == "plan"
     assert job["concurrency"] == {
