@@ -37,6 +37,7 @@ from bench.harness import (
     write_config,
 )
 from bench.report import Gate, Report, startup_figures
+from bench.startup import compile_package
 from reconciler.providers.primo import PAGE_SIZE as PRIMO_PAGE_SIZE
 
 DEFAULT_CONCURRENCY = 16  # the config's default `concurrency`
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.apps is not None:
         shape = Shape(apps=args.apps)
     runs = args.runs or (1 if args.large else 3)
+    compile_package()
     report = Report(shape, args.latency_ms, args.concurrency or DEFAULT_CONCURRENCY, large=args.large)
     with tempfile.TemporaryDirectory(prefix="reconciler-bench-") as tmp:
         root, empty_root = Path(tmp) / "estate", Path(tmp) / "empty"
