@@ -149,8 +149,9 @@ class Report:
         )
         text = f"memory {per_1000:.1f} MB per 1,000 rules above the base (goal <= {MB_PER_1000_RULES:g})"
         self.gates.append(Gate(per_1000 <= MB_PER_1000_RULES, text))
-        figures = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.startup.items())
-        print(f"start-up ({self.startup_source}): {figures}; others {self.startup_others:.2f} cores")
+        if self.startup:
+            figures = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.startup.items())
+            print(f"start-up ({self.startup_source}): {figures}; others {self.startup_others:.2f} cores")
         for name, goal in (("--help", HELP_S), ("validate (examples)", VALIDATE_S)):
             if name in self.startup:
                 value = self.startup[name]

@@ -16,6 +16,7 @@ any request), then reads.
 from __future__ import annotations
 
 import asyncio
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from reconciler.project.config import load_config
 from reconciler.project.ruletests import rule_test_files
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import Workspace, open_workspace, shard_workspace
+
+LOADING_SWITCH_INTERVAL_S = 0.0005  # the GIL switch interval while manifests load beside reads
 
 
 @dataclass
@@ -82,12 +85,19 @@ async def open_reading(
     def on_scope(ref: ScopeRef) -> None:  # in the loading thread
         loop.call_soon_threadsafe(start, ref)
 
+    # The loading thread holds the GIL for up to the switch interval (5 ms) while the event loop waits
+    # with answers to take in and requests to send: a shorter interval while both run keeps the
+    # requests in flight (a fifth more requests per second while loading).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, LOADING_SWITCH_INTERVAL_S))
     try:
         whole = await asyncio.to_thread(open_workspace, config_path, target_names, on_scope=on_scope)
         await asyncio.gather(*resolving)  # every read the loading asked for has started
     except BaseException:
         await _abandon([*resolving, *started.values()], sessions)
         raise
+    finally:
+        sys.setswitchinterval(interval)
     return Reading(whole, shard_workspace(whole, shard), sessions, started)
 
 
