@@ -61,15 +61,21 @@ def find_manifests(rules_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]
             path = Path(entry.path)
             if _is_folder(entry):
                 folders.append(path)
+            elif entry.is_symlink() and not path.exists():  # whatever its name: it may have led to a folder
+                problems.append((path, f"broken symbolic link (to {os.readlink(path)}): {_missing(path)}"))
             elif path.suffix.lower() not in MANIFEST_SUFFIXES:
                 continue
-            elif entry.is_symlink() and not path.exists():
-                problems.append((path, f"broken symbolic link (to {os.readlink(path)}): the manifest is missing"))
             elif not path.is_file():
                 problems.append((path, "not a regular file, so it is not read as a manifest"))
             else:
                 files.setdefault(path.resolve(), path)
     return sorted(files.values()), sorted(problems)
+
+
+def _missing(link: Path) -> str:
+    if link.suffix.lower() in MANIFEST_SUFFIXES:
+        return "the manifest is missing"
+    return "what it named is missing (a folder of manifests?); remove the link or restore its target"
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

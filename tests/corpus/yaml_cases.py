@@ -188,7 +188,19 @@ def _link_loop(root: Path) -> None:
     os.symlink(root / "rules" / "bad.yaml", root / "rules" / "loop.yaml")
 
 
+def _dangling_folder_link(root: Path) -> None:
+    (root / "shared").mkdir()
+    os.symlink(root / "shared", root / "rules" / "team")  # a folder of manifests, linked in...
+    (root / "shared").rmdir()  # ...then moved away: the link is left, naming nothing
+
+
+def _dangling_link_without_suffix(root: Path) -> None:
+    os.symlink(root / "gone", root / "rules" / "team")
+
+
 DISCOVERY: list[tuple[str, Callable[[Path], None], str, str]] = [
+    ("dangling-folder-link", _dangling_folder_link, "what it named is missing (a folder of manifests?)", "rules/team"),
+    ("dangling-link-no-suffix", _dangling_link_without_suffix, "broken symbolic link (to ", "rules/team"),
     ("dangling-link", _dangling_link, "broken symbolic link", MANIFEST),
     ("fifo", _fifo, "not a regular file", MANIFEST),
     ("rules-dir-is-a-file", _rules_is_a_file, "is not a folder", CONFIG_FILE),
