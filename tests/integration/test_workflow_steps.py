@@ -346,3 +346,32 @@ def test_issues_no_target_answers_for_are_closed(tmp_path: Path) -> None:
     assert "the targets are listed again" in issues[1]["comments"][0]
     assert "`retired` is no longer a target in reconciler.yaml" in issues[2]["comments"][0]
     assert issues[3]["comments"][0].startswith("Drift persists")
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_drift_report_too_long_for_github_is_cut_at_a_line_end(tmp_path: Path, existing: bool) -> None:
+    step = Step("drift.yml", "issues", "Open, comment on or close the drift issues", tmp_path)
+    step.gh_state = {"issues": [drift_issue(1, "vault", digest_line("vault", "aa"))] if existing else []}
+    rows = "".join(f"| ~ update | règle {n:05d} |\n" for n in range(4000))  # over 65,536 characters
+    step.write("drift/vault/status", "2\n")
+    step.write("drift/vault/drift.md", f"<!-- reconciler:drift -->\n{digest_line('vault', 'bb')}\n{rows}")
+    matrix = json.dumps({"include": [{"target": "vault"}]})
+    result = step.run(GH_TOKEN="t", REPO="o/r", MATRIX=matrix, TARGETS_RESULT="success", RUN_URL=RUN_URL)
+    assert result.returncode == 0, result.stderr
+    (issue,) = step.gh()["issues"]
+    text = issue["comments"][0] if existing else issue["body"]
+    assert len(text) <= 65_536 and digest_line("vault", "bb") in text
+    assert text.rstrip().endswith(f"the artifact drift-vault of [the run]({RUN_URL}) has the whole report._")
+    kept = text.split("\n\n_Cut at")[0].splitlines()
+    assert kept[-1].startswith("| ~ update | règle ") and kept[-1].endswith(" |")  # whole lines only
+
+
+def test_an_apply_report_too_long_for_github_is_cut_at_a_line_end(tmp_path: Path) -> None:
+    step = report_step(tmp_path, [])
+    lines = "".join(f'✗ failed create "règle {n:05d}": HTTP 422 — refusé\n' for n in range(3000))
+    step.write("report/vault.md", f"### Apply of `vault`: exit 1\n\n````text\n{lines}````\n")
+    run_report(step, "success", "failure")
+    state = step.gh()
+    for text in (state["pr_comments"][0]["body"], state["issues"][0]["body"]):
+        assert len(text) <= 65_536 and "_The report is cut at 60,000 characters" in text
+        assert text.split("\n````\n\n_The report")[0].splitlines()[-1].endswith("refusé")

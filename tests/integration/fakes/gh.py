@@ -27,14 +27,25 @@ def option(args: list[str], name: str) -> str | None:
     return value
 
 
+# GitHub answers 422 to an issue, a pull request or a comment whose body is longer.
+BODY_LIMIT = 65_536
+
+
+class Refused(Exception):
+    """An answer of GitHub's that `gh` prints as an error, exiting 1."""
+
+
 def body_of(args: list[str]) -> str:
     value = option(args, "--body-file")
     if value is not None:
-        return Path(value).read_text(encoding="utf-8")
-    field = option(args, "-F") or ""
-    if field.startswith("body=@"):
-        return Path(field[len("body=@") :]).read_text(encoding="utf-8")
-    return option(args, "--comment") or option(args, "--body") or ""
+        text = Path(value).read_text(encoding="utf-8")  # invalid UTF-8 (half a character) fails here
+    elif (field := option(args, "-F") or "").startswith("body=@"):
+        text = Path(field[len("body=@") :]).read_text(encoding="utf-8")
+    else:
+        text = option(args, "--comment") or option(args, "--body") or ""
+    if len(text) > BODY_LIMIT:
+        raise Refused(f"HTTP 422: Validation Failed (body is too long (maximum is {BODY_LIMIT} characters))")
+    return text
 
 
 def api(state: dict[str, Any], args: list[str]) -> Any:
@@ -94,18 +105,22 @@ def main(argv: list[str]) -> int:
     jq = option(args, "--jq")
     option(args, "--repo")
     option(args, "--limit")
-    if args[0] == "api":
-        answer = api(state, args[1:])
-    elif args[0] == "issue":
-        answer = issues(state, args[1], args[2:])
-    elif args[:2] == ["pr", "comment"]:
-        state.setdefault("pr_comments", []).append({"pr": args[2], "body": body_of(args[3:])})
-        answer = None
-    elif args[:2] == ["label", "create"]:
-        state.setdefault("labels", []).append(args[2])
-        answer = None
-    else:
-        print(f"fake gh: unknown command {argv}", file=sys.stderr)
+    try:
+        if args[0] == "api":
+            answer = api(state, args[1:])
+        elif args[0] == "issue":
+            answer = issues(state, args[1], args[2:])
+        elif args[:2] == ["pr", "comment"]:
+            state.setdefault("pr_comments", []).append({"pr": args[2], "body": body_of(args[3:])})
+            answer = None
+        elif args[:2] == ["label", "create"]:
+            state.setdefault("labels", []).append(args[2])
+            answer = None
+        else:
+            print(f"fake gh: unknown command {argv}", file=sys.stderr)
+            return 1
+    except Refused as refused:
+        print(refused, file=sys.stderr)
         return 1
     state_file.write_text(json.dumps(state), encoding="utf-8")
     if answer is None:
