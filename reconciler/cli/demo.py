@@ -8,6 +8,7 @@ live rules, through the real commands.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -83,7 +84,13 @@ def demo_command(ctx: click.Context, config_path: Path | None) -> None:
 
     group = ctx.find_root().command  # the `reconciler` group, found without importing the cli
     config = load_config(config_path or example_config())
-    with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as tmp, server_type() as server:
+    # From the project's folder, files print as the README shows them (`rules/...`), wherever the demo
+    # is started and wherever the package is installed.
+    with (
+        contextlib.chdir(config.root_dir),
+        tempfile.TemporaryDirectory(prefix="reconciler-demo-") as tmp,
+        server_type() as server,
+    ):
         demo_config = prepare_sandbox(config, server, Path(tmp))
         click.secho(f"Sandbox APIs on {server.base_url} (in-process, seeded with drifted live rules)\n", bold=True)
         steps = [

@@ -29,6 +29,9 @@ def test_demo_converges_from_any_folder(monkeypatch: pytest.MonkeyPatch, tmp_pat
     ]
     rule_tests, first_plan, apply, last_plan, live_tests = steps[1:]
     assert "Rule tests against the manifests: 12 passed, 0 failed." in rule_tests
+    assert "(tests/rules/onelogin-salesforce.yaml:5:5)" in rule_tests  # the example's files, named as in it
+    assert str(tmp_path) not in result.output and "(rules/onelogin/app-salesforce.yaml:" in first_plan
+    assert Path.cwd() == tmp_path  # the demo goes back where it was started
     assert "~ SSN read from FR: alerts +WARNING: An SSN was read, -INFO: An SSN was read" in first_plan
     assert "Rule tests against the live rules: 12 passed, 0 failed." in live_tests
     assert "+ create" in first_plan and "~ update" in first_plan and "↕ reorder" in first_plan
