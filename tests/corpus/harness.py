@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
+from reconciler.http.pool import PooledTransport
 
 CONFIG = b"""\
 version: 1
@@ -105,7 +106,9 @@ def requests_recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         raise RequestAttempted(f"{request.method} {request.url}")  # not an httpx error: never retried
 
     with monkeypatch.context() as patch:
-        patch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", refuse)
+        # Both transports: the client's own pooled one, and httpx's, should anything build a default client.
+        for transport in (PooledTransport, httpx.AsyncHTTPTransport):
+            patch.setattr(transport, "handle_async_request", refuse)
         yield sent
 
 

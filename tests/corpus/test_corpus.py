@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus.harness import CLASSES, Case, check_outcome, run_case
+from tests.corpus.harness import CLASSES, LOCATED, Case, check_outcome, run_case
 from tests.corpus.plan_cases import plan_cases
 from tests.corpus.ruletest_cases import ruletest_cases
 from tests.corpus.target_cases import target_cases
@@ -35,3 +35,10 @@ def test_the_corpus_is_large_and_every_case_has_a_known_class() -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_bad_input(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     check_outcome(case, run_case(case, tmp_path, monkeypatch))
+
+
+def test_the_harness_sees_every_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A valid project's plan must be caught trying to read: else "no request made" measures nothing.
+    outcome = run_case(Case("good", "manifest", LOCATED, "", command=("plan",)), tmp_path, monkeypatch)
+    assert "GET https://primo.example.test/compliance/alert-rules" in outcome.requests[0]
+    assert outcome.seconds < 5, f"took {outcome.seconds:.2f} s"
