@@ -93,15 +93,21 @@ class ReviewedPlan:
         return [scope.ref for scope in self.plan.scopes]
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def read_plan_file(path: Path) -> ReviewedPlan:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
     except OSError as exc:
         raise ReconcilerError(f"{path}: cannot read the plan file ({exc.strerror})") from exc
     except json.JSONDecodeError as exc:
         raise ReconcilerError(f"{path}:{exc.lineno}:{exc.colno}: not a plan file: {exc.msg}") from exc
     except UnicodeDecodeError as exc:
         raise ReconcilerError(f"{path}: not a plan file: byte {exc.start} is not UTF-8") from exc
+    except ValueError as exc:  # NaN or Infinity: Python reads them, JSON has none, and no plan writes them
+        raise ReconcilerError(f"{path}: not a plan file: {exc}") from exc
     if not isinstance(data, dict):
         raise ReconcilerError(f"{path}: not a plan file (expected a JSON object)")
     try:

@@ -9,6 +9,7 @@ into an ApiError naming the method, host, path and status. A Python error (`KeyE
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -91,10 +92,25 @@ def not_json(response: httpx.Response) -> str:
     return f"the answer is not JSON ({kind or 'no Content-Type'})"
 
 
+class NonFinite(ValueError):
+    """NaN or Infinity in an answer: Python's JSON reader takes them, JSON does not (nor would a plan)."""
+
+
+def _not_a_number(constant: str) -> Any:
+    raise NonFinite(constant)
+
+
 def parse_answer(response: httpx.Response, method: str, where: str, read: Callable[[Any], T]) -> T:
     """`read` applied to the JSON answer; any shape it did not expect is an ApiError in words."""
     try:
-        answer = response.json()
+        answer = json.loads(response.content, parse_constant=_not_a_number)
+    except NonFinite as exc:
+        raise ApiError(
+            f"unexpected answer: it holds {exc}, which is not JSON (and no rule value)",
+            status=response.status_code,
+            method=method,
+            path=where,
+        ) from exc
     except ValueError as exc:
         raise ApiError(not_json(response), status=response.status_code, method=method, path=where) from exc
     try:

@@ -65,7 +65,8 @@ WHOLE_FILES: list[tuple[str, bytes, str]] = [
     ("text", b'"plan"', "not a plan file (expected a JSON object)"),
     ("truncated", json.dumps(good_plan()).encode()[:200], "not a plan file"),
     ("latin-1", b'{"format_version": 2, "x": "caf\xe9"}', "not a plan file"),
-    ("nan", json.dumps(good_plan()).replace('"sha256:1"', "NaN").encode(), "fingerprints.live must be an object"),
+    ("nan", json.dumps(good_plan()).replace('"sha256:1"', "NaN").encode(), "not a plan file: NaN is not JSON"),
+    ("infinity-in-body", json.dumps(good_plan()).replace("[]", "[-Infinity]").encode(), "-Infinity is not JSON"),
 ]
 
 

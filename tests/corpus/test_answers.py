@@ -94,6 +94,13 @@ CASES = [
         "page 1 of 1000000 is empty: the pages of the list end early",
     ),
     Wrong("vault-html", "vizivault", html(), "the answer is an HTML page, not JSON"),
+    Wrong(
+        "vault-infinity",
+        "vizivault",
+        Answer(200, b'{"data": [{"key": "k", "name": "n", "action": {"type": "alert", "alertLevel": Infinity}}]}'),
+        "unexpected answer: it holds Infinity, which is not JSON",
+    ),
+    Wrong("primo-nan", "primo", Answer(200, b'{"data": [], "pagination": {"totalPages": NaN}}'), "it holds NaN"),
     Wrong("vault-null", "vizivault", js(None), "the answer is null, not an object"),
     Wrong("vault-list", "vizivault", js([{"key": "k"}]), "the answer is a list of 1 item(s), not an object"),
     Wrong("vault-no-key", "vizivault", js({"data": [{"name": "n"}]}), "data[0] has no 'key' field"),
