@@ -5,6 +5,7 @@ failure reaches the pull request and the apply issue."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -56,9 +57,22 @@ def vault_rule(key: str) -> dict[str, object]:
     }
 
 
+def secrets_of(sandbox: SandboxServer) -> dict[str, str]:
+    """The repository's secrets, as the workflows' `env:` blocks pass them."""
+    vault = sandbox.state.tenant("vizivault", "vault-test")
+    onelogin = sandbox.state.tenant("onelogin", "onelogin-test")
+    return {
+        "PRIMO_API_KEY": "",
+        "VIZIVAULT_URL": sandbox.url("vizivault", "vault-test"),
+        "VIZIVAULT_API_KEY": vault.api_key,
+        "ONELOGIN_CLIENT_ID": onelogin.client_id,
+        "ONELOGIN_CLIENT_SECRET": onelogin.client_secret,
+    }
+
+
 def commit(work: Path, message: str) -> None:
     env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "HOME": str(work)}
-    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com", "PATH": "/usr/bin:/bin"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com", "PATH": os.environ["PATH"]}
     for command in (["add", "-A"], ["commit", "-q", "-m", message]):
         subprocess.run(["git", *command], cwd=work, env=env, check=True, capture_output=True)
 
@@ -70,13 +84,7 @@ def test_the_merge_applies_the_plan_shown_to_the_approver_and_refuses_it_once_st
     onelogin = sandbox.state.tenant("onelogin", "onelogin-test")
     onelogin.add_app(7, "App")
     vault.upsert_rule(vault_rule("block-eu"))
-    secrets = {
-        "PRIMO_API_KEY": "",
-        "VIZIVAULT_URL": sandbox.url("vizivault", "vault-test"),
-        "VIZIVAULT_API_KEY": vault.api_key,
-        "ONELOGIN_CLIENT_ID": onelogin.client_id,
-        "ONELOGIN_CLIENT_SECRET": onelogin.client_secret,
-    }
+    secrets = secrets_of(sandbox)
 
     def step(workflow: str, job: str, name: str) -> Step:
         return Step(workflow, job, name, tmp_path, real_reconciler=True)
@@ -84,7 +92,7 @@ def test_the_merge_applies_the_plan_shown_to_the_approver_and_refuses_it_once_st
     # The base branch, then the pull request: a vault rule added, a OneLogin app's first rule.
     work = tmp_path / "work"
     work.mkdir()
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=work, check=True)
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
     (work / "reconciler.yaml").write_text(CONFIG.format(onelogin=sandbox.url("onelogin", "onelogin-test")))
     (work / "rules").mkdir()
     (work / "rules" / "vault.yaml").write_text(vault_manifest("block-eu"))
@@ -153,3 +161,30 @@ def test_the_merge_applies_the_plan_shown_to_the_approver_and_refuses_it_once_st
     assert "plan is stale" in state["pr_comments"][0]["body"]
     (issue,) = state["issues"]
     assert issue["labels"] == ["reconciler-apply"] and "plan is stale" in issue["body"]
+
+
+def test_a_pull_request_that_moves_a_target_is_planned_at_the_base_branchs_url(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    onelogin = sandbox.state.tenant("onelogin", "onelogin-test")
+    onelogin.add_app(7, "App")
+    work = tmp_path / "work"
+    work.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    config = CONFIG.format(onelogin=sandbox.url("onelogin", "onelogin-test"))
+    (work / "reconciler.yaml").write_text(config)
+    commit(work, "base")
+    # The pull request sends the OneLogin keys to a host of its own, and adds the app's rules.
+    (work / "reconciler.yaml").write_text(
+        config.replace(sandbox.url("onelogin", "onelogin-test"), "https://collector.test")
+    )
+    (work / "rules").mkdir()
+    (work / "rules" / "app.yaml").write_text(ONE_RULE_APP)
+    commit(work, "pull request")
+    plan = Step("plan.yml", "plan", "Validate and plan", tmp_path, real_reconciler=True)
+    result = plan.run(HEAD_REPO="o/r", REPO="o/r", **secrets_of(sandbox))
+    assert result.returncode == 0, result.stdout + result.stderr  # planned, at the base branch's url
+    comment = plan.file("plan/comment/part-001.md")
+    assert "target &#x27;onelogin-test&#x27;: this pull request changes its url" in comment
+    assert "<code>+ create</code> <b>first</b>" in comment  # read from the sandbox, the base branch's host
+    assert sandbox.stats.reads > 0 and onelogin.rules(7) == []
