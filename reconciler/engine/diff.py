@@ -71,6 +71,21 @@ def _differing_parts(
     return old, new
 
 
+def in_written_order(normalized: Any, written: Any) -> Any:
+    """`normalized` with each list of plain values in the order `written` (the manifest) gives the same
+    values, for showing a created rule as its manifest has it. A list whose values normalizing changed
+    (case, type) or that holds mappings keeps its normalized order."""
+    if isinstance(normalized, dict) and isinstance(written, dict):
+        return {key: in_written_order(value, written.get(key, _ABSENT)) for key, value in normalized.items()}
+    if _scalars(normalized) and _scalars(written) and normalized != written:
+        try:
+            same = sorted(normalized) == sorted(written)
+        except TypeError:  # values of mixed types: no order to compare, keep the normalized one
+            return normalized
+        return list(written) if same else normalized
+    return normalized
+
+
 def _scalars(value: Any) -> bool:
     return isinstance(value, list) and not any(isinstance(item, dict | list) for item in value)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.engine.diff import field_changes
+from reconciler.engine.diff import field_changes, in_written_order
 from reconciler.engine.model import DesiredScope, LiveRule, LiveScope
 from reconciler.engine.plan import Action, Change, ScopePlan
 from reconciler.engine.provider import Provider
@@ -65,7 +65,8 @@ def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope,
         source = str(rule.location)
         names = rule.names or None  # values given by name, shown with their ids
         if current is None:
-            diff = field_changes({}, after, order=(provider.identity_field, *rule.fields))
+            shown = in_written_order(after, rule.body)  # shown with lists as the manifest orders them
+            diff = field_changes({}, shown, order=(provider.identity_field, *rule.fields))
             scope_plan.changes.append(
                 Change(
                     Action.CREATE,

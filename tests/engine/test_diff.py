@@ -4,7 +4,7 @@ from deepdiff import DeepDiff
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.engine.diff import _REPORTS, field_changes
+from reconciler.engine.diff import _REPORTS, field_changes, in_written_order
 from reconciler.engine.model import format_field_path
 
 
@@ -98,3 +98,16 @@ def test_a_whole_rule_lists_its_fields_in_the_given_order_then_by_name() -> None
 
 
 UNORDERED = frozenset({"statuses", "tags"})
+
+
+def test_a_created_rule_shows_its_lists_as_the_manifest_orders_them() -> None:
+    written = {"type": "T", "statuses": ["PENDING", "MDM_OFF"], "inner": {"tags": ["b", "a"]}, "n": [2, 1]}
+    normalized = {"type": "T", "statuses": ["MDM_OFF", "PENDING"], "inner": {"tags": ["a", "b"]}, "n": [1, 2]}
+    assert in_written_order(normalized, written) == written
+
+
+def test_lists_that_normalizing_changed_keep_their_normalized_order() -> None:
+    normalized = {"codes": ["DE", "FR"], "twice": ["A"], "rules": [{"k": 1}, {"k": 2}], "mixed": [1, "a"]}
+    written = {"codes": ["fr", "de"], "twice": ["A", "A"], "rules": [{"k": 2}, {"k": 1}], "mixed": ["a", 1]}
+    assert in_written_order(normalized, written) == normalized
+    assert in_written_order({"only": ["b", "a"]}, {}) == {"only": ["b", "a"]}
