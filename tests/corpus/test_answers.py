@@ -203,3 +203,30 @@ def test_an_answer_of_the_wrong_kind_is_said_in_words(
     assert {r.method for r in server.requests} <= {"GET", "POST"}
     assert all(r.method == "GET" or r.path.startswith(TOKEN_PATH) for r in server.requests)  # nothing written
     assert seconds < 10, f"took {seconds:.1f} s"  # a hang guard, far above the budget: not a timing goal
+
+
+WRITES = [
+    ("onelogin", Answer(201, b'{"ok": true}'), 'failed create "r"', "HTTP 201: unexpected answer: the answer has no"),
+    ("onelogin", Answer(201, b"<html></html>", "text/html"), 'failed create "r"', "the answer is an HTML page"),
+    ("primo", Answer(200, b'{"rule": 5}'), 'failed create "MDM_ENROLLMENT"', "the answer's 'rule' is a number"),
+]
+
+
+@pytest.mark.parametrize(("provider", "written", "change", "message"), WRITES, ids=["no-id", "html", "rule-number"])
+def test_a_write_answered_in_the_wrong_shape_fails_that_change_in_words(
+    provider: str, written: Answer, change: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = js({"data": []} if provider == "primo" else [])
+    case = Wrong("write", provider, empty, message)
+
+    def answer(request: Request) -> Answer:
+        return handler(case)(request) if request.method == "GET" or request.path == TOKEN_PATH else written
+
+    with canned_server(answer) as server:
+        project(tmp_path, case, server.url)
+        monkeypatch.chdir(tmp_path)
+        result = CliRunner().invoke(main, ["--no-color", "apply", "--auto-approve"], env=ENV, catch_exceptions=True)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1, result.output
+    [failed] = [line for line in result.output.splitlines() if change in line]
+    assert f"POST 127.0.0.1:{server.url.rsplit(':', 1)[1]}{RULES_PATH[provider]}" in failed and message in failed

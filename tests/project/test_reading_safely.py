@@ -83,6 +83,47 @@ def test_a_folder_that_cannot_be_listed_is_a_problem_not_an_empty_folder(
     assert [str(p) for p in caught.value.problems] == ["rules/locked cannot read folder: Permission denied"]
 
 
+def test_a_rules_folder_that_cannot_be_listed_is_a_problem_located_in_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = project(tmp_path)
+    (tmp_path / "rules" / "a.yaml").write_text(primo_manifest("MDM_ENROLLMENT"), encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path: os.PathLike[str] | str) -> object:
+        if Path(path) == tmp_path / "rules":  # as root, permissions would not stop the read
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(InputError) as caught:
+        loaded_types(config)
+    [problem] = caught.value.problems
+    assert str(problem).endswith(
+        "reconciler.yaml:1:1 rules_dir: 'rules' cannot read folder: Permission denied; no manifest could be read"
+    )
+
+
+def test_a_manifest_that_cannot_be_read_is_a_problem_not_an_empty_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = project(tmp_path)
+    locked = tmp_path / "rules" / "locked.yaml"
+    locked.write_text(primo_manifest("MDM_ENROLLMENT"), encoding="utf-8")
+    (tmp_path / "rules" / "open.yaml").write_text(primo_manifest("MDM_ONLINE"), encoding="utf-8")
+    real_open = Path.open
+
+    def open_(path: Path, *args: object, **kwargs: object) -> object:
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", open_)
+    with pytest.raises(InputError) as caught:
+        loaded_types(config)
+    assert [str(p) for p in caught.value.problems] == ["rules/locked.yaml cannot read file: Permission denied"]
+
+
 def test_a_missing_default_rules_folder_is_a_project_without_manifests(tmp_path: Path) -> None:
     config = project(tmp_path)
     (tmp_path / "rules").rmdir()
