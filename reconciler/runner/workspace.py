@@ -14,6 +14,7 @@ from reconciler.errors import InputError, Problem
 from reconciler.project.config import Config, Target, load_config
 from reconciler.project.loader import cycle_collection_paused, load_desired
 from reconciler.project.policies import PolicySet, load_policies
+from reconciler.project.secretscan import secret_problems
 from reconciler.project.trusted import pin_to_base
 
 
@@ -70,7 +71,7 @@ def open_workspace(
             env_problems = config.check_environment(targets) if check_env else []
             raise InputError(env_problems + policy_problems + exc.problems) from exc
         warnings: list[str] = []
-        problems: list[Problem] = []
+        problems: list[Problem] = secret_problems(desired, config)
         if base_config is not None:
             targets, warnings, problems = pin_to_base(targets, base_config, {ref.target for ref in desired.scopes})
         if check_env:

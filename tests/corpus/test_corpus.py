@@ -11,6 +11,7 @@ import pytest
 from tests.corpus.harness import CLASSES, LOCATED, Case, check_outcome, run_case
 from tests.corpus.plan_cases import plan_cases
 from tests.corpus.ruletest_cases import ruletest_cases
+from tests.corpus.secret_cases import secret_cases
 from tests.corpus.target_cases import target_cases
 from tests.corpus.yaml_cases import config_cases, discovery_cases, yaml_cases
 
@@ -21,6 +22,7 @@ CASES: list[Case] = [
     *ruletest_cases(),
     *target_cases(),
     *plan_cases(),
+    *secret_cases(),
 ]
 
 

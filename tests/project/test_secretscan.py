@@ -1,0 +1,54 @@
+"""Secret-looking values in rules: token shapes with distinctive prefixes and the config's credential
+values are found anywhere in a body; ordinary rule text, and rules that merely describe tokens, are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.project.secretscan import body_problems, value_problem
+
+CREDENTIALS = {"s3cr3t-value-123": "VAULT_API_KEY"}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
+        ("key ASIAIOSFODNN7EXAMPLE here", "an AWS access key id"),
+        ("ghp_" + "a" * 36, "a GitHub token"),
+        ("github_pat_" + "A1_" * 20, "a GitHub token"),
+        ("xoxb-1234567890-abcdef", "a Slack token"),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----", "a private key"),
+        ("sk_live_" + "a1" * 12, "a Stripe secret key"),
+        ("AIza" + "B" * 35, "a Google API key"),
+        ("eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2QT4", "a JSON Web Token"),
+    ],
+)
+def test_token_shapes_are_named_without_quoting_the_value(text: str, kind: str) -> None:
+    message = value_problem(text, {})
+    assert message is not None and f"looks like {kind}" in message and text not in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Alert when a social security number is read",
+        "AKIA[0-9A-Z]{16}",  # a rule that looks for AWS keys in data describes the shape, it holds none
+        r"\bghp_[A-Za-z0-9]{36}\b",
+        "-----BEGIN PUBLIC KEY-----",
+        "sk_test_" + "a1" * 12,
+        "340476",
+        "ghp_short",
+        "MASKING_AKIAIOSFODNN7EXAMPLEX",
+    ],
+)
+def test_ordinary_text_passes(text: str) -> None:
+    assert value_problem(text, CREDENTIALS) is None
+
+
+def test_a_credential_value_anywhere_in_a_body_is_found_by_its_variable() -> None:
+    body = {"key": "k", "action": {"type": "alert", "message": "token s3cr3t-value-123 leaked"}, "tags": ["a"]}
+    [(path, message)] = body_problems(body, CREDENTIALS, "reconciler.yaml")
+    assert list(path) == ["action", "message"]
+    assert message.startswith("holds the value of VAULT_API_KEY, a credential variable of reconciler.yaml")
+    assert "s3cr3t" not in message
