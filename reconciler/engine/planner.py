@@ -9,6 +9,7 @@ from reconciler.engine.model import DesiredScope, LiveRule, LiveScope
 from reconciler.engine.plan import Action, Change, ScopePlan
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError
+from reconciler.http.answers import SHAPE_ERRORS, shape_words
 
 
 def comparable(provider: type[Provider], live: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
@@ -184,11 +185,28 @@ def _place_creates(sequence: list[dict[str, Any]], target: list[str], creates: l
 def plan_scope_or_error(
     provider: type[Provider], desired: DesiredScope, state: LiveScope | ApiError, prune: bool
 ) -> ScopePlan:
-    """The plan of one scope; a scope whose live state failed to load gets an error and no changes."""
-    if isinstance(state, ApiError):
-        label = desired.label or provider.scope_label(desired.ref.scope)
-        ref = desired.ref
-        return ScopePlan(
-            ref.target, provider.name, ref.scope, label, error=str(state), delete_verb=provider.delete_verb
-        )
-    return plan_scope(provider, desired, state, prune=prune)
+    """The plan of one scope; a scope whose live state failed to load gets an error and no changes.
+
+    So does a scope with a live rule whose fields the provider cannot compare (a list where an object
+    belongs, deep in a condition): it is reported as an answer of the wrong shape, in words, and
+    nothing is planned for the scope, rather than the run ending in a Python error.
+    """
+    if not isinstance(state, ApiError):
+        try:
+            return plan_scope(provider, desired, state, prune=prune)
+        except SHAPE_ERRORS as exc:
+            state = ApiError(_unreadable(provider, state, exc), code="unexpected answer")
+    label = desired.label or provider.scope_label(desired.ref.scope)
+    ref = desired.ref
+    return ScopePlan(ref.target, provider.name, ref.scope, label, error=str(state), delete_verb=provider.delete_verb)
+
+
+def _unreadable(provider: type[Provider], live: LiveScope, exc: Exception) -> str:
+    """Which live rule the provider could not compare, and why (the error path only: the rules are
+    put in comparable form once more to find it)."""
+    for rule in live.rules:
+        try:
+            provider.normalize(rule.body)
+        except SHAPE_ERRORS as found:
+            return f"the live rule {rule.identity!r} is not of the shape expected: {shape_words(found)}"
+    return f"a live rule is not of the shape expected: {shape_words(exc)}"

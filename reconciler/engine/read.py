@@ -16,29 +16,20 @@ from reconciler.http.answers import SHAPE_ERRORS, shape_words
 
 
 async def fetch_scope(providers: Mapping[str, Provider], ref: ScopeRef) -> LiveScope | ApiError:
-    """A scope's live rules, or the error that kept them from being read.
-
-    Each live rule is also put in the form plans compare (`normalize`) here: a rule of a shape the
-    provider cannot compare (a list where an object belongs, deep in a condition) fails the read,
-    in words, rather than the plan later, with a Python error.
-    """
+    """A scope's live rules, or the error that kept them from being read (an answer of a shape the
+    provider's reader did not expect included, in words: never a Python error as the message)."""
     provider = providers[ref.target]
-    rule = None
     try:
-        rules = await provider.fetch(ref.scope)
-        for rule in rules:
-            provider.normalize(rule.body)
+        return LiveScope(ref, await provider.fetch(ref.scope))
     except ApiError as exc:
         return exc
-    except SHAPE_ERRORS as exc:  # an answer of a shape the provider's reader did not check
-        which = f"the live rule {rule.identity!r}" if rule is not None else "the list of live rules"
+    except SHAPE_ERRORS as exc:
         return ApiError(
-            f"{which} is not of the shape expected: {shape_words(exc)}",
+            f"the list of live rules is not of the shape expected: {shape_words(exc)}",
             method="GET",
             path=provider.client.host,
             code="unexpected answer",
         )
-    return LiveScope(ref, rules)
 
 
 async def fetch_live(
