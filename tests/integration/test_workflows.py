@@ -131,7 +131,8 @@ def test_apply_applies_the_plan_file_shown_to_the_approver() -> None:
     assert apply["jobs"]["plan"].get("environment") is None  # planned with read keys, before any approval
     # Run by hand from a branch, nothing is planned nor applied: production gets what main says.
     assert "github.ref == 'refs/heads/main'" in apply["jobs"]["plan"]["if"]
-    assert set(apply["on"]["push"]["paths"]) == {"reconciler.yaml", "rules/**", ".github/workflows/apply.yml"}
+    paths = {"reconciler.yaml", "rules/**", "policies/**", ".github/workflows/apply.yml"}
+    assert set(apply["on"]["push"]["paths"]) == paths
     job = apply["jobs"]["apply"]
     assert job["environment"] == "production" and job["needs"] == "plan"
     assert job["concurrency"] == {
