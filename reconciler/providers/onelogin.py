@@ -8,7 +8,7 @@ Facts beyond the API reference (from the vendor's other docs and SDKs) this modu
 
 from __future__ import annotations
 
-import asyncio
+# asyncio is imported by the functions that make requests: loading manifests (validate) needs no event loop.
 import base64
 import time
 from collections.abc import Mapping
@@ -111,6 +111,8 @@ class OneLoginToken:
         self._basic = {"Authorization": f"Basic {pair}"}  # HTTP Basic, as OneLogin's token endpoint wants
         self._token: str | None = None
         self._expires_at = 0.0
+        import asyncio
+
         self._lock = asyncio.Lock()
         self.fetches = 0
 
@@ -283,12 +285,16 @@ class OneLoginProvider(Provider):
     async def _catalog(self, path: str, names: set[str]) -> dict[str, list[dict[str, Any]]]:
         """`{name: entries}` of `GET {path}/{name}/...` for each name, fetched concurrently (and once a run)."""
         ordered = sorted(names)
+        import asyncio
+
         answers = await asyncio.gather(*(self.catalogues.get(path.format(quote(n, safe=""))) for n in ordered))
         return dict(zip(ordered, answers, strict=True))
 
     async def remote_problems(self, scope: str, rules: list[DesiredRule]) -> list[Problem]:
         """Sources, operators, actions and closed-list values each rule uses, against the app's own lists."""
         base = self._rules_path(scope)
+        import asyncio
+
         sources_list, actions_list = await asyncio.gather(
             self.catalogues.get(f"{base}/conditions"), self.catalogues.get(f"{base}/actions")
         )
@@ -317,6 +323,8 @@ class OneLoginProvider(Provider):
 
     async def fetch(self, scope: str) -> list[LiveRule]:
         path = self._rules_path(scope)
+        import asyncio
+
         enabled, disabled = await asyncio.gather(
             self.client.read_json(path, answers.live_rules, params={"enabled": "true"}),
             self.client.read_json(path, answers.live_rules, params={"enabled": "false"}),

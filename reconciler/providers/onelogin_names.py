@@ -10,7 +10,7 @@ actions some manifest names a value of. Nothing unresolved or ambiguous is ever 
 
 from __future__ import annotations
 
-import asyncio
+# asyncio is imported by the functions that make requests: loading manifests (validate) needs no event loop.
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +24,8 @@ from reconciler.errors import ApiError, NameNotResolved, Problem, suggest
 from reconciler.providers import onelogin_answers as answers
 
 if TYPE_CHECKING:
+    import asyncio
+
     from reconciler.http.client import ApiClient
 
 APPS_PAGE_SIZE = 1000  # the maximum `limit` of List Apps
@@ -114,6 +116,8 @@ class Catalogues:
     async def get(self, path: str) -> Any:
         read = self._reads.get(path)
         if read is None:
+            import asyncio
+
             read = self._reads[path] = asyncio.ensure_future(self.client.read_json(path, answers.catalogue))
         return await read
 
@@ -121,6 +125,8 @@ class Catalogues:
         """Every app of the tenant by id, with its name."""
         read = self._reads.get("/api/2/apps")
         if read is None:
+            import asyncio
+
             read = self._reads["/api/2/apps"] = asyncio.ensure_future(self._list_apps())
         result: dict[int, str] = await read
         return result
@@ -164,6 +170,8 @@ async def resolve_values(catalogues: Catalogues, app: int, label: str, rules: li
     in `rule.names`; a problem for every name the app's catalogue does not hold exactly once."""
     uses = list(name_uses(rules))
     wanted = sorted({(u.kind, u.key) for u in uses})
+    import asyncio
+
     answers = await asyncio.gather(*(_catalogue(catalogues, app, kind, key) for kind, key in wanted))
     catalogue = dict(zip(wanted, answers, strict=True))
     problems: list[Problem] = []
@@ -216,6 +224,8 @@ async def name_values(catalogues: Catalogues, app: int, rules: list[dict[str, An
         {("conditions", c["source"]) for r in rules for c in r.get("conditions") or []}
         | {("actions", a["action"]) for r in rules for a in r.get("actions") or [] if a.get("value")}
     )
+    import asyncio
+
     answers = await asyncio.gather(*(_catalogue(catalogues, app, kind, key) for kind, key in wanted))
     by_id: dict[tuple[str, str], dict[str, str]] = {}
     for (kind, key), entries in zip(wanted, answers, strict=True):
