@@ -3,7 +3,10 @@
 Facts beyond the API reference (from the vendor's other docs and SDKs) this module relies on:
 - a plain list answers only enabled rules: live state is the `enabled=true` and `enabled=false` lists;
 - `PUT .../rules/sort` takes every rule id of the app in the new order;
-- condition and action values are strings; an action's `value` is a list of strings.
+- condition and action values are strings; an action's `value` is a list of strings;
+- `position` counts from 1, as listed rules' positions do: a rule created at `position` p stands
+  p-th, the rules from there on one further (the reference says only that null means last). An
+  apply reads its apps back, so a tenant that placed rules otherwise shows a reorder, not silence.
 """
 
 from __future__ import annotations
