@@ -20,7 +20,7 @@ from reconciler.runner.workspace import open_workspace
 
 GOAL_S = 2.0
 RULES_PER_FILE = 100
-ENV = {"BENCH_KEY": "not-a-secret", "BENCH_ID": "id", "BENCH_SECRET": "secret"}
+ENV = {"BENCH_KEY": "not-a-secret", "BENCH_ID": "bench-client-id", "BENCH_SECRET": "bench-client-secret"}
 CONFIG = """\
 version: 1
 targets:
