@@ -77,9 +77,15 @@ def credential_value_problem(value: str) -> str | None:
         if not " " <= char <= "~":
             return (
                 f"holds a character that is not printable ASCII at position {position} of {len(value)} "
-                f"(U+{ord(char):04X}; a pasted non-breaking space or curly quote?)"
+                f"(U+{ord(char):04X}; {_likely_cause(char)})"
             )
     return None
+
+
+def _likely_cause(char: str) -> str:
+    if char < " " or char == "\x7f":
+        return "a control character: a tab, a line break or a terminal escape copied with the key?"
+    return "a pasted non-breaking space or curly quote?"
 
 
 def unfit_variable(variable: str, problem: str) -> str:

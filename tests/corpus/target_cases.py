@@ -21,7 +21,7 @@ CREDENTIAL_VALUES: list[tuple[str, str, str]] = [
     ("trailing-tab", "corpus-primo-key-0001\t", "spaces or a line break before or after it"),
     ("inner-tab", "corpus-primo\tkey-0001", "not printable ASCII at position 13"),
     ("inner-newline", "corpus-primo\nkey-0001", "not printable ASCII"),
-    ("escape", "corpus-primo-key\x1b[31m", "U+001B"),
+    ("escape", "corpus-primo-key\x1b[31m", "(U+001B; a control character: a tab, a line break or a terminal escape"),
     ("too-short", "abc", "only 3 character(s) long"),
     ("unset", "", "environment variable PRIMO_API_KEY is not set"),
 ]
