@@ -230,6 +230,17 @@ def test_an_apply_job_that_failed_before_reporting_is_not_blamed_on_the_plan(tmp
     assert "failed before it reported" in step.gh()["pr_comments"][0]["body"]
 
 
+def test_a_pull_request_that_refuses_comments_still_leaves_the_issue(tmp_path: Path) -> None:
+    step = report_step(tmp_path, [])
+    step.gh_state["refuse"] = [["pr", "comment"]]
+    result = step.run(
+        GH_TOKEN="t", REPO="o/r", PR="12", SHA="abc", PLAN_RESULT="success", APPLY_RESULT="failure", RUN_URL=RUN_URL
+    )
+    assert result.returncode == 1  # the step is red ...
+    (issue,) = step.gh()["issues"]  # ... and the failure has its issue
+    assert "Apply of `vault`: exit 1" in issue["body"]
+
+
 # ---- drift.yml ---------------------------------------------------------------------------------------
 
 

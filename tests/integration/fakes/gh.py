@@ -102,6 +102,9 @@ def main(argv: list[str]) -> int:
     state = json.loads(state_file.read_text(encoding="utf-8"))
     state.setdefault("calls", []).append(argv)
     args = list(argv)
+    if any(argv[: len(prefix)] == prefix for prefix in state.get("refuse", [])):  # e.g. a locked pull request
+        print(f"HTTP 403: refused: {' '.join(argv[:2])}", file=sys.stderr)
+        return 1
     jq = option(args, "--jq")
     option(args, "--repo")
     option(args, "--limit")
