@@ -24,14 +24,18 @@ from reconciler.errors import ReconcilerError
 @click.option("--remote", is_flag=True, help="Also check against each tenant's own catalogs (read-only API calls).")
 @reports_errors
 def validate(config_path: Path, targets: tuple[str, ...], no_credentials: bool, remote: bool) -> None:
-    """Check config and manifests against each provider's rules. Makes no API call unless --remote."""
+    """Check config, manifests and rule-test files against each provider's rules. No API call unless --remote."""
     from reconciler.render.policy import policy_lines
     from reconciler.runner.policing import policy_report
     from reconciler.runner.workspace import open_workspace
 
     if remote and no_credentials:
         raise ReconcilerError("--remote reads the tenants, so it needs the credentials: drop --no-credentials")
+    from reconciler.project.ruletests import load_cases
+
     workspace = open_workspace(config_path, targets, check_env=not no_credentials)
+    # The rule-test files too, as plan reads them for its impact: what stops a plan stops validate first.
+    load_cases(workspace.config, workspace.targets, workspace.desired, check_rules=False)
     if remote:
         from reconciler.runner.remote import check_remote  # the HTTP stack loads only for --remote
 

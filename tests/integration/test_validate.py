@@ -85,6 +85,15 @@ def test_example_rules_validate(project: Project) -> None:
     assert "Valid: 1 rules" in result.output
 
 
+def test_a_rule_test_file_that_plan_would_refuse_fails_validate_first(project: Project) -> None:
+    project.write("rules/p.yaml", GOOD_PRIMO)
+    project.write("tests/rules/p.yaml", "target: primo-tset\ncases: []\n")
+    result = project.run("validate")
+    assert result.exit_code == 1
+    assert "tests/rules/p.yaml:1:9 target: unknown target 'primo-tset'" in result.output
+    assert project.run("plan").exit_code == 1  # the same file stops the plan
+
+
 def test_an_invalid_protect_is_reported_with_the_rules_other_problems(project: Project) -> None:
     project.write(
         "rules/bad.yaml",
