@@ -115,6 +115,25 @@ def import_(
 
     Rules a manifest already holds are updated in place, keeping comments and layout.
     """
+    from reconciler.project.config import load_config
+
+    rules_dir = load_config(config_path).rules_dir
+    made = not rules_dir.exists() and not rules_dir.is_symlink()
+    if made:  # a new repository: importing is how its rules folder begins
+        try:
+            rules_dir.mkdir(parents=True)
+        except OSError as exc:
+            raise ReconcilerError(f"{rules_dir}: cannot make the rules folder ({exc.strerror})") from exc
+    try:
+        _import(config_path, target_name, apps, out_dir, dry_run, drop_missing)
+    finally:
+        if made and dry_run and not any(rules_dir.iterdir()):
+            rules_dir.rmdir()  # a dry run leaves nothing behind
+
+
+def _import(
+    config_path: Path, target_name: str, apps: tuple[int, ...], out_dir: Path | None, dry_run: bool, drop_missing: bool
+) -> None:
     from reconciler.project.importing.importer import import_target, render_import
     from reconciler.runner.sessions import Sessions
     from reconciler.runner.workspace import open_workspace

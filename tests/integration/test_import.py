@@ -268,3 +268,19 @@ def test_every_app_of_the_tenant_is_read_page_by_page(project: Project, monkeypa
     files = sorted(p.name for p in (project.root / "rules/onelogin-test").iterdir())
     assert files == [f"app-{n}.yaml" for n in range(1, 6)]
     assert project.run("plan", "--prune", "--detailed-exitcode").exit_code == 0
+
+
+def test_import_into_an_empty_repository_makes_the_rules_folder_its_config_names(project: Project) -> None:
+    # The config `reconciler sandbox` prints names `rules_dir: rules`; a new repository has no such folder yet.
+    config = project.root / "reconciler.yaml"
+    config.write_text(config.read_text().replace("version: 1\n", "version: 1\nrules_dir: rules\n"))
+    (project.root / "rules").rmdir()
+    project.tenant("primo-test").upsert_rule("MDM_ONLINE", ["OFFLINE_7_DAYS"])
+    dry = project.run("import", "-t", "primo-test", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert not (project.root / "rules").exists()  # a dry run leaves nothing behind
+    result = project.run("import", "-t", "primo-test")
+    assert result.exit_code == 0, result.output
+    assert (project.root / "rules" / "primo-test" / "compliance-alert-rules.yaml").is_file()
+    plan = project.run("plan", "-t", "primo-test", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
