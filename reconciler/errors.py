@@ -69,6 +69,13 @@ class ApiError(ReconcilerError):
         super().__init__(f"{where}: {code}: {message}" if where else f"{code}: {message}")
 
 
+def at_target(target: str, exc: ApiError) -> ApiError:
+    """The same error, saying which target it came from (where no heading of the output names it)."""
+    named = ApiError(exc.api_message, status=exc.status, method=exc.method, path=exc.path)
+    named.args = (f"target {target!r}: {exc}",)
+    return named
+
+
 def suggest(word: str, vocabulary: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix, or nothing when no name is close."""
     names = sorted(vocabulary)

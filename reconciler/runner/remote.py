@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from reconciler.errors import InputError, Problem
+from reconciler.engine.model import DesiredScope
+from reconciler.errors import ApiError, InputError, Problem, at_target
 from reconciler.runner.resolve import resolve_names
 from reconciler.runner.sessions import open_sessions
 from reconciler.runner.workspace import Workspace
@@ -15,9 +16,14 @@ async def check_remote(workspace: Workspace) -> int:
     async with open_sessions(workspace) as sessions:
         await resolve_names(workspace.desired, sessions)
         scopes = list(workspace.desired.scopes.values())
-        found = await asyncio.gather(
-            *(sessions.provider(s.ref.target).remote_problems(s.ref.scope, s.rules) for s in scopes)
-        )
+
+        async def check(scope: DesiredScope) -> list[Problem]:
+            try:
+                return await sessions.provider(scope.ref.target).remote_problems(scope.ref.scope, scope.rules)
+            except ApiError as exc:
+                raise at_target(scope.ref.target, exc) from exc
+
+        found = await asyncio.gather(*(check(scope) for scope in scopes))
     problems: list[Problem] = [p for scope_problems in found for p in scope_problems]
     if problems:
         raise InputError(problems)

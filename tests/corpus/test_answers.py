@@ -230,3 +230,21 @@ def test_a_write_answered_in_the_wrong_shape_fails_that_change_in_words(
     assert result.exit_code == 1, result.output
     [failed] = [line for line in result.output.splitlines() if change in line]
     assert f"POST 127.0.0.1:{server.url.rsplit(':', 1)[1]}{RULES_PATH[provider]}" in failed and message in failed
+
+
+@pytest.mark.parametrize(
+    "command", [("validate", "--remote"), ("import", "-t", "t", "--app", "5", "--dry-run")], ids=["remote", "import"]
+)
+def test_commands_without_a_plan_name_the_target_of_a_wrong_answer(
+    command: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = Wrong("any", "onelogin", html(), "")
+    with canned_server(lambda request: case.token if request.path == TOKEN_PATH else html()) as server:
+        project(tmp_path, case, server.url)
+        monkeypatch.chdir(tmp_path)
+        result = CliRunner().invoke(main, ["--no-color", *command], env=ENV, catch_exceptions=True)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1, result.output
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert error.startswith(f"error: target 't': GET 127.0.0.1:{server.url.rsplit(':', 1)[1]}/api/2/apps/5"), error
+    assert error.endswith("HTTP 200: the answer is an HTML page, not JSON (a proxy, gateway or login page?)"), error

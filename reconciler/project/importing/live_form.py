@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from reconciler.engine.model import LiveRule, LiveScope, ScopeRef
 from reconciler.engine.provider import Provider
 from reconciler.engine.read import fetch_live
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, at_target
 from reconciler.project.config import Target
 
 
@@ -71,17 +71,20 @@ async def read_tenant(
 ) -> list[ImportedScope]:
     """The named scopes (all of the tenant when None) in manifest form. A failed read raises: an
     import must never write files from half a tenant."""
-    if scopes is None:
-        titles = await online.list_scopes()
-    else:
-        titles = dict(zip(scopes, await asyncio.gather(*map(online.scope_title, scopes)), strict=True))
+    try:
+        if scopes is None:
+            titles = await online.list_scopes()
+        else:
+            titles = dict(zip(scopes, await asyncio.gather(*map(online.scope_title, scopes)), strict=True))
+    except ApiError as exc:
+        raise at_target(target.name, exc) from exc
     refs = [ScopeRef(target.name, scope) for scope in titles]
     live = await fetch_live({target.name: online}, refs)
     imported = []
     for ref in refs:
         state = live[ref]
         if isinstance(state, ApiError):
-            raise state
+            raise at_target(target.name, state)
         scope = manifest_form(provider, state, titles[ref.scope])
         for rule in scope.rules:
             rule.portable = copy.deepcopy(rule.manifest)
