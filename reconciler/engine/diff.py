@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,18 +73,28 @@ def _differing_parts(
 
 
 def in_written_order(normalized: Any, written: Any) -> Any:
-    """`normalized` with each list of plain values in the order `written` (the manifest) gives the same
-    values, for showing a created rule as its manifest has it. A list whose values normalizing changed
-    (case, type) or that holds mappings keeps its normalized order."""
+    """`normalized` with each list in the order `written` (the manifest) gives the same items, for showing
+    a created rule as its manifest has it. Items are matched whatever the order of the lists inside them;
+    a list whose items normalizing changed (case, type, repeats) keeps its normalized order."""
     if isinstance(normalized, dict) and isinstance(written, dict):
         return {key: in_written_order(value, written.get(key, _ABSENT)) for key, value in normalized.items()}
-    if _scalars(normalized) and _scalars(written) and normalized != written:
-        try:
-            same = sorted(normalized) == sorted(written)
-        except TypeError:  # values of mixed types: no order to compare, keep the normalized one
-            return normalized
-        return list(written) if same else normalized
-    return normalized
+    if not isinstance(normalized, list) or not isinstance(written, list) or len(normalized) != len(written):
+        return normalized
+    keys = [_orderless(item) for item in normalized]
+    places = [_orderless(item) for item in written]
+    if sorted(keys) != sorted(places) or len(set(keys)) != len(keys):
+        return normalized
+    by_key = dict(zip(keys, normalized, strict=True))
+    return [in_written_order(by_key[key], item) for key, item in zip(places, written, strict=True)]
+
+
+def _orderless(value: Any) -> str:
+    """A value's text with every list sorted: equal for two values that differ only in list order."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{_orderless(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(sorted(_orderless(item) for item in value)) + "]"
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _scalars(value: Any) -> bool:

@@ -106,8 +106,19 @@ def test_a_created_rule_shows_its_lists_as_the_manifest_orders_them() -> None:
     assert in_written_order(normalized, written) == written
 
 
+def test_lists_of_mappings_follow_the_manifest_down_to_their_own_lists() -> None:
+    written = {
+        "all": [{"type": "geo", "countries": ["FR", "DE"]}, {"type": "attribute", "attributes": ["NAME", "EMAIL"]}]
+    }
+    normalized = {
+        "all": [{"type": "attribute", "attributes": ["EMAIL", "NAME"]}, {"type": "geo", "countries": ["DE", "FR"]}]
+    }
+    assert in_written_order(normalized, written) == written
+    assert in_written_order({"mixed": [1, "a"]}, {"mixed": ["a", 1]}) == {"mixed": ["a", 1]}
+
+
 def test_lists_that_normalizing_changed_keep_their_normalized_order() -> None:
-    normalized = {"codes": ["DE", "FR"], "twice": ["A"], "rules": [{"k": 1}, {"k": 2}], "mixed": [1, "a"]}
-    written = {"codes": ["fr", "de"], "twice": ["A", "A"], "rules": [{"k": 2}, {"k": 1}], "mixed": ["a", 1]}
+    normalized = {"codes": ["DE", "FR"], "twice": ["A"], "rules": [{"k": 1}, {"k": 2}], "n": [1, 2]}
+    written = {"codes": ["fr", "de"], "twice": ["A", "A"], "rules": [{"k": 2}, {"k": "1"}], "n": [2, 1, 1]}
     assert in_written_order(normalized, written) == normalized
     assert in_written_order({"only": ["b", "a"]}, {}) == {"only": ["b", "a"]}
