@@ -20,7 +20,7 @@ import httpx
 from reconciler.errors import ApiError
 from reconciler.http.answers import T, parse_answer
 from reconciler.http.limits import InFlightLimit, RateLimitThrottle
-from reconciler.http.pool import PooledTransport
+from reconciler.http.pool import PooledTransport, UnknownHost
 from reconciler.http.retry import (
     IDEMPOTENT_METHODS,
     RetryPolicy,
@@ -286,6 +286,9 @@ class ApiClient:
                     await response.aread()
             except TimeoutError as exc:
                 raise httpx.ReadTimeout(f"no whole answer within {limit:g} s", request=request) from exc
+        except UnknownHost as exc:
+            self._log_request(method, path, "host not found", sent, retry)
+            raise ApiError(str(exc), method=method, path=self.where(path), code="host not found") from exc
         except httpx.TransportError as exc:
             failure = transport_failure(exc, method, self.where(path))
             self._log_request(method, path, failure.api_message, sent, retry)

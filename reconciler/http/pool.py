@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import socket
 import ssl
 from collections import deque
 from typing import Any
@@ -24,6 +25,16 @@ _tls_context = functools.cache(httpx.create_ssl_context)
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
 _LARGE_BODY = 65536  # bodies this large are written apart from the head rather than copied into it
 Origin = tuple[bytes, bytes, int]
+
+# Name resolution that says the host does not exist (a typo in a url), unlike a temporary failure
+# (EAI_AGAIN), which is retried like any failed connection.
+_NO_SUCH_HOST = frozenset(
+    code for name in ("EAI_NONAME", "EAI_NODATA") if (code := getattr(socket, name, None)) is not None
+)
+
+
+class UnknownHost(httpx.ConnectError):
+    """The host's name does not resolve: retrying cannot help."""
 
 
 class _Connection(asyncio.Protocol):
@@ -226,6 +237,8 @@ class PooledTransport(httpx.AsyncBaseTransport):
             self._wake()  # the slot this connection would have taken is free again
             if isinstance(exc, TimeoutError):
                 raise httpx.ConnectTimeout(f"timed out connecting to {host}:{port}") from exc
+            if isinstance(exc, socket.gaierror) and exc.errno in _NO_SUCH_HOST:
+                raise UnknownHost(f"the name {host} does not resolve; check the target's url") from exc
             if isinstance(exc, OSError):
                 raise httpx.ConnectError(f"cannot connect to {host}:{port} ({exc.strerror or exc})") from exc
             raise

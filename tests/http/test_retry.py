@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -372,3 +373,27 @@ def test_a_slow_answer_is_named_while_it_is_awaited(
         asyncio.run(go())
     lines = [r.getMessage() for r in caplog.records if r.name == "reconciler.http"]
     assert lines == ["waiting for api.test: GET api.test/rules has had no answer for 0 s"]
+
+
+@pytest.mark.parametrize(("code", "retried"), [(socket.EAI_NONAME, False), (socket.EAI_AGAIN, True)])
+def test_a_host_name_that_does_not_resolve_fails_at_once_naming_it(
+    code: int, retried: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mistyped host in a target's url is no outage: retrying it for a minute only hides the typo.
+    # A temporary failure of name resolution (EAI_AGAIN) is retried like any connection failure.
+    calls: list[str] = []
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(host)
+        raise socket.gaierror(code, "name does not resolve")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    api = ApiClient("https://api.nonexistent.test", BearerKey("k"), retry=FAST)
+    with pytest.raises(ApiError) as caught:
+        call(api)
+    assert (len(calls) > 1) == retried
+    if not retried:
+        assert str(caught.value) == (
+            "GET api.nonexistent.test/rules: host not found: the name api.nonexistent.test does not resolve; "
+            "check the target's url"
+        )
