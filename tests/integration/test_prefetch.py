@@ -1,12 +1,20 @@
-"""Plans read live rules while the manifests load: each scope is read once, and a bad manifest found
-after good ones still stops the run with its located error, no plan and no write."""
+"""Large projects' plans read live rules while the manifests load: each scope is read once, and a bad
+manifest found after good ones still stops the run with its located error, no plan and no write. A
+small project sends no request before every manifest has loaded cleanly."""
 
 from __future__ import annotations
 
 import pytest
 
+from reconciler.runner import prefetch
 from tests.conftest import Project
 from tests.integration.manifests import ONE_RULE_APP
+
+
+@pytest.fixture
+def reads_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any project counts as large, so that reads start while its manifests load."""
+    monkeypatch.setattr(prefetch, "EARLY_READS_MIN_BYTES", 0)
 
 
 def _apps(project: Project, *apps: int) -> None:
@@ -16,7 +24,7 @@ def _apps(project: Project, *apps: int) -> None:
         project.write(f"rules/app-{app}.yaml", ONE_RULE_APP.replace("app: 7", f"app: {app}"))
 
 
-def test_each_scope_is_read_once_however_early_its_read_starts(project: Project) -> None:
+def test_each_scope_is_read_once_however_early_its_read_starts(project: Project, reads_early: None) -> None:
     _apps(project, 7, 8, 9)
     project.write("rules/p.yaml", "target: primo-test\nrules:\n  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE]}\n")
     result = project.run("plan")
@@ -29,7 +37,7 @@ def test_each_scope_is_read_once_however_early_its_read_starts(project: Project)
 
 @pytest.mark.parametrize("command", [("plan",), ("apply", "--auto-approve")])
 def test_a_bad_manifest_after_good_ones_stops_the_run_before_any_plan_or_write(
-    project: Project, command: tuple[str, ...]
+    project: Project, command: tuple[str, ...], reads_early: None
 ) -> None:
     _apps(project, 7, 8)
     project.write("rules/app-7b.yaml", "target: onelogin-test\napp: 9\nrules: 3\n")  # sorts between the two
@@ -38,3 +46,23 @@ def test_a_bad_manifest_after_good_ones_stops_the_run_before_any_plan_or_write(
     assert "error: rules/app-7b.yaml:3:1 rules: must be a list of rules" in result.output
     assert "to create" not in result.output and "No changes" not in result.output
     assert project.sandbox.stats.writes == 0
+
+
+@pytest.mark.parametrize("command", [("plan",), ("apply", "--auto-approve")])
+def test_a_small_project_with_a_bad_manifest_after_good_ones_sends_no_request(
+    project: Project, command: tuple[str, ...]
+) -> None:
+    _apps(project, 7, 8)
+    project.write("rules/app-7b.yaml", "target: onelogin-test\napp: 9\nrules: 3\n")
+    project.sandbox.stats.reset()
+    result = project.run(*command)
+    assert result.exit_code == 1
+    assert "error: rules/app-7b.yaml:3:1 rules: must be a list of rules" in result.output
+    assert project.sandbox.stats.total == 0
+
+
+def test_only_manifests_of_a_megabyte_or_more_make_a_project_large(project: Project) -> None:
+    project.write("rules/a.yaml", "# " + "x" * 1000 + "\n")
+    assert not prefetch._large(project.root / "rules")
+    project.write("rules/b.yaml", "# " + "x" * prefetch.EARLY_READS_MIN_BYTES + "\n")
+    assert prefetch._large(project.root / "rules")
