@@ -16,6 +16,7 @@ import click
 import reconciler
 from reconciler.cli import logs
 from reconciler.cli.options import EXIT_ERROR, common_options
+from reconciler.errors import suggest
 from reconciler.safetext import SafeStream
 
 # name -> "module:attribute". A command's module is imported when the command runs or its help is
@@ -77,6 +78,14 @@ class CommandGroup(click.Group):
             module, attribute = COMMANDS[cmd_name].split(":")
             self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            ctx.fail(f"No such command {name!r}{suggest(name, self.list_commands(ctx))}.")  # as for options
+        return super().resolve_command(ctx, args)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         taken = {option for param in cmd.params for option in param.opts}

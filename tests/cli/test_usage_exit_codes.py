@@ -57,3 +57,10 @@ def test_the_installed_entry_point_exits_1_too() -> None:
     )
     assert result.returncode == 1, result.stderr
     assert "No such option '--targt'" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "meant"), [(("polcy", "test"), "policy"), (("aply",), "apply"), (("plna",), "plan")])
+def test_a_mistyped_command_gets_did_you_mean(args: tuple[str, ...], meant: str) -> None:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 1, result.output
+    assert f"No such command '{args[0]}' (did you mean '{meant}'?)" in result.output
