@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,21 @@ CREDENTIALS = {
     "vizivault": {"api_key": "api_key"},
     "onelogin": {"client_id": "client_id", "client_secret": "client_secret"},
 }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def lock_files_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Applies under test take their targets' lock files in the session's own folder: every sandbox has
+    its own port, so each would otherwise leave a lock file in the user's temp folder."""
+    from reconciler.runner.lock import LOCK_DIR_VARIABLE
+
+    before = os.environ.get(LOCK_DIR_VARIABLE)
+    os.environ[LOCK_DIR_VARIABLE] = str(tmp_path_factory.mktemp("locks"))
+    yield
+    if before is None:
+        os.environ.pop(LOCK_DIR_VARIABLE, None)
+    else:
+        os.environ[LOCK_DIR_VARIABLE] = before
 
 
 @pytest.fixture
