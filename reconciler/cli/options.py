@@ -119,10 +119,24 @@ shard_option = click.option(
     metavar="I/N",
     help="Cover only shard I of N: scopes (targets, OneLogin apps) split by a stable hash.",
 )
+
+
+def _make_folder(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A markdown file goes where it is asked for, its folder made if missing, like `--out` and `--junit`."""
+    name = getattr(value, "name", "-")
+    if value is not None and name != "-":
+        try:
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.BadParameter(f"{name}: cannot make its folder ({exc.strerror})") from exc
+    return value
+
+
 markdown_option = click.option(
     "--markdown",
     "markdown_out",
     type=click.File("w", encoding="utf-8", lazy=True),
+    callback=_make_folder,
     default=None,
     metavar="FILE",
     help="Also write the report as markdown (pull-request comment, job summary) to FILE; '-' is stdout.",

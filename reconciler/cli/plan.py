@@ -19,6 +19,7 @@ from reconciler.cli.options import (
     reports_errors,
     shard_option,
     target_option,
+    write_report,
 )
 
 if TYPE_CHECKING:
@@ -100,7 +101,6 @@ def plan(
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change, rule by rule and field by field."""
-    from reconciler.engine.saved import write_plan_file
     from reconciler.render.comments import render_comment_parts
     from reconciler.render.markdown import markdown_on_stdout, render_markdown
     from reconciler.runner.prefetch import open_reading
@@ -134,7 +134,7 @@ def plan(
     if not markdown_on_stdout(markdown_out):
         _echo_plan(reviewed, as_json)
     if out_path is not None:
-        write_plan_file(reviewed, out_path)
+        write_report(out_path, reviewed.dumps() + "\n", "the plan file")
     if markdown_out is not None:
         markdown_out.write(safe_text(render_markdown(result)))
     if parts_dir is not None:

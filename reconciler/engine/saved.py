@@ -19,7 +19,6 @@ from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.plan import Change, Plan, check_format_version, json_text
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
-from reconciler.safetext import write_text_file
 
 STALE = "plan is stale, run plan again"
 
@@ -114,13 +113,6 @@ def read_plan_file(path: Path) -> ReviewedPlan:
         return ReviewedPlan.from_json(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ReconcilerError(f"{path}: not a plan file this version can read ({exc})") from exc
-
-
-def write_plan_file(reviewed: ReviewedPlan, path: Path) -> None:
-    try:
-        write_text_file(path, reviewed.dumps() + "\n")
-    except OSError as exc:
-        raise ReconcilerError(f"{path}: cannot write the plan file ({exc.strerror})") from exc
 
 
 def moved_names(then: dict[str, str], now: dict[str, str]) -> list[str]:
