@@ -49,6 +49,11 @@ EDITS: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
     ("scopes-object", lambda d: d.update(scopes={"primo": {}}), "not a plan file this version can read"),
     ("scope-without-target", lambda d: d["scopes"][0].pop("target"), "not a plan file this version can read"),
     ("scope-of-other-target", lambda d: d.update(targets=["vault-test"]), "is of a target not in `targets`"),
+    (
+        "scope-twice",
+        lambda d: d["scopes"].append(json.loads(json.dumps(d["scopes"][0]))),
+        "scope primo-test/primo is in the plan more than once",
+    ),
     ("targets-null", lambda d: d.update(targets=None), "targets must be a list of target names"),
     ("targets-text", lambda d: d.update(targets="primo-test"), "targets must be a list of target names"),
     ("targets-unknown", lambda d: d.update(targets=["primo-test", "nope"]), "unknown target 'nope'"),
