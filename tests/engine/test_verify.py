@@ -5,7 +5,7 @@ from __future__ import annotations
 from reconciler.engine.apply import ApplyReport, Outcome
 from reconciler.engine.model import LiveScope
 from reconciler.engine.plan import Action, Change, Plan
-from reconciler.engine.verify import verify_plan
+from reconciler.engine.verify import Verification, verify_plan
 from reconciler.providers.onelogin import OneLoginProvider
 from tests.engine.test_duplicates import APP, live_rule, rule, wanted
 
@@ -49,34 +49,23 @@ def test_a_missing_rule_is_reported_and_not_repaired_here() -> None:
     assert differences == ["'R1' is missing", "'R0' exists more than once"] and repairs.scopes == []
 
 
+def verify_created_out_of_order(created: Change) -> Verification:
+    """R0 created by this run, read back after R1 although the manifest puts it first."""
+    report = ApplyReport([Outcome(APP.target, APP.scope, "app 1", created, "applied")])
+    live = LiveScope(APP, [live_rule(1, rule("R1")), live_rule(2, rule("R0"))])
+    desired = {APP: wanted(rule("R0"), rule("R1"))}
+    return verify_plan(Plan(), report, desired, {APP: live}, {APP.target: OneLoginProvider}, {APP.target: False})
+
+
 def test_an_order_left_wrong_by_creates_placed_at_a_position_is_put_right_by_one_sort() -> None:
     # The run created R0 at position 1, but the API appended it (it counts positions otherwise, or
     # ignores them): the only difference is the order, mended then and there.
-    placed = Change(Action.CREATE, "R0", position=1)
-    report = ApplyReport([Outcome(APP.target, APP.scope, "app 1", placed, "applied")])
-    live = LiveScope(APP, [live_rule(1, rule("R1")), live_rule(2, rule("R0"))])
-    result = verify_plan(
-        Plan(),
-        report,
-        {APP: wanted(rule("R0"), rule("R1"))},
-        {APP: live},
-        {APP.target: OneLoginProvider},
-        {APP.target: False},
-    )
+    result = verify_created_out_of_order(Change(Action.CREATE, "R0", position=1))
     assert result.checks[0].differences == ["the rules are not in the manifest's order"]
     assert [c.action for c in result.repairs.scopes[0].changes] == ["reorder"]
 
 
 def test_an_order_wrong_without_creates_placed_by_this_run_is_left_to_a_plan() -> None:
-    appended = Change(Action.CREATE, "R0")  # no position: the run meant to sort, and did not
-    report = ApplyReport([Outcome(APP.target, APP.scope, "app 1", appended, "applied")])
-    live = LiveScope(APP, [live_rule(1, rule("R1")), live_rule(2, rule("R0"))])
-    result = verify_plan(
-        Plan(),
-        report,
-        {APP: wanted(rule("R0"), rule("R1"))},
-        {APP: live},
-        {APP.target: OneLoginProvider},
-        {APP.target: False},
-    )
+    # No position: the run meant to sort, and a sort that did not take is not retried here.
+    result = verify_created_out_of_order(Change(Action.CREATE, "R0"))
     assert result.checks[0].differences and result.repairs.scopes == []
