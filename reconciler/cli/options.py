@@ -15,7 +15,7 @@ from reconciler.cli import logs
 from reconciler.cli.progress import ProgressDisplay, wanted
 from reconciler.errors import InputError, ReconcilerError
 from reconciler.project import CONFIG_FILE
-from reconciler.safetext import write_text_file
+from reconciler.safetext import safe_text, write_text_file
 
 if TYPE_CHECKING:  # the commands import what they run when they run (see main.COMMANDS)
     from reconciler.engine.model import LiveScope, ScopeRef
@@ -121,22 +121,22 @@ shard_option = click.option(
 )
 
 
-def _make_folder(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """A markdown file goes where it is asked for, its folder made if missing, like `--out` and `--junit`."""
-    name = getattr(value, "name", "-")
-    if value is not None and name != "-":
-        try:
+def write_markdown(out: Any, text: str) -> None:
+    """Write a `--markdown` report (a lazy file, '-' for stdout), its folder made if missing, like the
+    files of `write_report`; the folder is made only when there is a report to write."""
+    name = getattr(out, "name", "-")
+    try:
+        if name != "-":
             Path(name).parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise click.BadParameter(f"{name}: cannot make its folder ({exc.strerror})") from exc
-    return value
+        out.write(safe_text(text))
+    except OSError as exc:
+        raise ReconcilerError(f"{name}: cannot write the markdown report ({exc.strerror})") from exc
 
 
 markdown_option = click.option(
     "--markdown",
     "markdown_out",
     type=click.File("w", encoding="utf-8", lazy=True),
-    callback=_make_folder,
     default=None,
     metavar="FILE",
     help="Also write the report as markdown (pull-request comment, job summary) to FILE; '-' is stdout.",

@@ -19,6 +19,7 @@ from reconciler.cli.options import (
     reports_errors,
     shard_option,
     target_option,
+    write_markdown,
     write_report,
 )
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from reconciler.runner.workspace import Workspace
 
 from reconciler.errors import ReconcilerError
-from reconciler.safetext import safe_text, write_text_file
+from reconciler.safetext import write_text_file
 
 
 def write_comment_parts(parts: list[str], folder: Path) -> None:
@@ -136,7 +137,7 @@ def plan(
     if out_path is not None:
         write_report(out_path, reviewed.dumps() + "\n", "the plan file")
     if markdown_out is not None:
-        markdown_out.write(safe_text(render_markdown(result)))
+        write_markdown(markdown_out, render_markdown(result))
     if parts_dir is not None:
         write_comment_parts(render_comment_parts(result), parts_dir)
     if result.policy is not None and result.policy.denies:

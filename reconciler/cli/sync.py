@@ -28,10 +28,10 @@ from reconciler.cli.options import (
     reports_errors,
     shard_option,
     target_option,
+    write_markdown,
 )
 from reconciler.cli.writing import print_written, watched
 from reconciler.errors import ReconcilerError
-from reconciler.safetext import safe_text
 
 if TYPE_CHECKING:
     from reconciler.engine.apply import ApplyReport
@@ -111,7 +111,7 @@ def print_outcome(report: DriftReport, output: SyncOutput) -> None:
         }
         click.echo(json_text(document))
     if output.markdown is not None:
-        output.markdown.write(safe_text(_markdown(report.reviewed, report.drifted, report.repair)))
+        write_markdown(output.markdown, _markdown(report.reviewed, report.drifted, report.repair))
 
 
 def exit_code(report: DriftReport) -> int:

@@ -25,3 +25,11 @@ def test_a_plan_file_that_cannot_be_written_is_one_line(project: Project) -> Non
     result = project.run("plan", "--out", str(project.root / "blocker" / "plan.json"))
     assert result.exit_code == 1
     assert "cannot write the plan file" in result.output and "Traceback" not in result.output
+
+
+def test_sync_markdown_makes_its_folder(project: Project) -> None:
+    project.write("rules/p.yaml", RULE)
+    report = project.root / "reports" / "drift.md"
+    result = project.run("sync", "--markdown", str(report))
+    assert result.exit_code == 2, result.output  # the rule is missing: drift
+    assert "MDM_ONLINE" in report.read_text(encoding="utf-8")
