@@ -121,6 +121,15 @@ def yaml_cases() -> list[Case]:
     cases.append(
         Case("manifest/utf-16-no-bom", "manifest", LOCATED, "U+0000 is not allowed", {MANIFEST: utf16_without_bom})
     )
+    # A bad manifest read after good ones (the project's good.yaml sorts first): refused before any
+    # request by plan and apply alike, although the good ones name scopes that could be read already.
+    late = "rules/zz-late.yaml"
+    for command in (("plan",), ("apply", "--auto-approve")):
+        text = PRIMO_HEAD + b"  - type: MDM_ONLINE\n    nonCompliantStatus: [PENDNG]\n"
+        message = "PENDNG"
+        cases.append(
+            Case(f"manifest/late-after-good-{command[0]}", "manifest", LOCATED, message, {late: text}, command=command)
+        )
     for path in sorted(DATA.glob("*.yaml")):
         expected = path.with_suffix(".expected").read_text(encoding="utf-8").strip()
         cases.append(Case(f"manifest/{path.stem}", "manifest", LOCATED, expected, {MANIFEST: path.read_bytes()}))
