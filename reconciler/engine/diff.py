@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +75,8 @@ def in_written_order(normalized: Any, written: Any) -> Any:
     """`normalized` with each list in the order `written` (the manifest) gives the same items, for showing
     a created rule as its manifest has it. Items are matched whatever the order of the lists inside them;
     a list whose items normalizing changed (case, type, repeats) keeps its normalized order."""
+    if normalized == written:  # most bodies: nothing to reorder, and one comparison in C says so
+        return normalized
     if isinstance(normalized, dict) and isinstance(written, dict):
         return {key: in_written_order(value, written.get(key, _ABSENT)) for key, value in normalized.items()}
     if not isinstance(normalized, list) or not isinstance(written, list) or len(normalized) != len(written):
@@ -89,12 +90,17 @@ def in_written_order(normalized: Any, written: Any) -> Any:
 
 
 def _orderless(value: Any) -> str:
-    """A value's text with every list sorted: equal for two values that differ only in list order."""
+    """A value's text with every list sorted: equal for two values that differ only in list order.
+    Scalars are told apart by type as well as value (`1`, `1.0`, `True` and `"1"` differ)."""
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(k)}:{_orderless(v)}" for k, v in sorted(value.items())) + "}"
+        return "{" + ",".join(f"{_orderless(k)}:{_orderless(v)}" for k, v in sorted(value.items(), key=_key_text)) + "}"
     if isinstance(value, list):
         return "[" + ",".join(sorted(_orderless(item) for item in value)) + "]"
-    return json.dumps(value, sort_keys=True, default=str)
+    return f"{type(value).__name__}:{value!r}"
+
+
+def _key_text(item: tuple[Any, Any]) -> str:
+    return str(item[0])
 
 
 def _scalars(value: Any) -> bool:

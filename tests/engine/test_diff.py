@@ -122,3 +122,12 @@ def test_lists_that_normalizing_changed_keep_their_normalized_order() -> None:
     written = {"codes": ["fr", "de"], "twice": ["A", "A"], "rules": [{"k": 2}, {"k": "1"}], "n": [2, 1, 1]}
     assert in_written_order(normalized, written) == normalized
     assert in_written_order({"only": ["b", "a"]}, {}) == {"only": ["b", "a"]}
+
+
+def test_items_equal_in_python_but_of_other_types_are_told_apart() -> None:
+    # 1 == True in Python, yet a manifest's `true` is not its `1`: each item keeps its own place.
+    written = {"n": ["a", True, 1], "keys": [{2: "b", "1": "a"}, {1: "a"}]}
+    normalized = {"n": [1, "a", True], "keys": [{1: "a"}, {"1": "a", 2: "b"}]}
+    shown = in_written_order(normalized, written)
+    assert [type(item) for item in shown["n"]] == [str, bool, int]
+    assert shown["keys"] == [{"1": "a", 2: "b"}, {1: "a"}]
