@@ -12,6 +12,7 @@ they load, or fail with the messages and positions ruamel gives.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -306,21 +307,23 @@ def parse_yaml(text: str) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _resolved(base: Path) -> Path:
+def _resolved(base: Path) -> str:
     """An absolute project root or working folder, resolved once for the many manifests under it."""
-    return base.resolve()
+    return os.path.realpath(base)
 
 
 def display_path(path: Path, root: Path | None) -> str:
     """The path as the user knows it: relative to the project root, else to the working folder."""
-    resolved = path.resolve()
+    resolved = os.path.realpath(path)  # as Path.resolve, without building a Path per manifest
     for base in (root, Path.cwd()):
         if base is None:
             continue
-        try:
-            return resolved.relative_to(_resolved(base.absolute())).as_posix()
-        except ValueError:
-            continue
+        folder = _resolved(base.absolute())
+        if resolved == folder:
+            return "."
+        inside = folder if folder.endswith("/") else f"{folder}/"
+        if resolved.startswith(inside):
+            return resolved[len(inside) :]
     return path.as_posix()
 
 

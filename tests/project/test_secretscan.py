@@ -27,6 +27,8 @@ CREDENTIALS = {"s3cr3t-value-123": "VAULT_API_KEY"}
 def test_token_shapes_are_named_without_quoting_the_value(text: str, kind: str) -> None:
     message = value_problem(text, {})
     assert message is not None and f"looks like {kind}" in message and text not in message
+    # A body is looked at for the shapes' literals first: the quick look must not miss the shape.
+    assert body_problems({"rule": [f"in {text} here"]}, {}) == [(["rule", 0], message)]
 
 
 @pytest.mark.parametrize(
@@ -52,3 +54,33 @@ def test_a_credential_value_anywhere_in_a_body_is_found_by_its_variable() -> Non
     assert list(path) == ["action", "message"]
     assert message.startswith("holds the value of VAULT_API_KEY, a credential variable of reconciler.yaml")
     assert "s3cr3t" not in message
+
+
+SHAPED = [
+    "AKIAIOSFODNN7EXAMPLE",
+    "ghp_" + "a" * 36,
+    "xoxb-1234567890-abcdef",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2QT4",
+    "s3cr3t-value-123",
+]
+
+
+@pytest.mark.parametrize("text", SHAPED)
+def test_a_body_is_judged_value_by_value(text: str) -> None:
+    """A body is first searched as one text: a secret split over two values, or made by the values
+    around it, is not one; a value that is one is found wherever it stands among the others."""
+    half = len(text) // 2
+    assert body_problems({"a": text[:half], "b": [text[half:]], "c": "AKIA"}, CREDENTIALS) == []
+    assert body_problems({"a": "x" + text[:half], "b": text[half:] + "x"}, CREDENTIALS) == []
+    for neighbours in ([], ["word"], ["x-", "-x"]):
+        body = {"n": 1, "list": [*neighbours[:1], {"deep": text}, *neighbours[1:]], "tail": "ok"}
+        assert [list(path) for path, _ in body_problems(body, CREDENTIALS)] == [
+            ["list", min(len(neighbours), 1), "deep"]
+        ]
+
+
+def test_every_value_that_looks_like_a_secret_is_found() -> None:
+    body = {"a": SHAPED[0], "b": "plain", "c": [SHAPED[1], "plain", SHAPED[5]], "d": {"e": SHAPED[0]}}
+    found = [list(path) for path, _ in body_problems(body, CREDENTIALS)]
+    assert found == [["a"], ["c", 0], ["c", 2], ["d", "e"]]
