@@ -9,16 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.engine.policy import PolicyCheck, PolicyException
 from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.project.config import Config
 from reconciler.project.policyconfig import ExceptionsFile, PolicyExceptionSpec
-from reconciler.project.rego import RegoEvaluator
 from reconciler.project.regosource import RegoSource, find_policy_files, read_sources
 from reconciler.project.validation import validate_model
 from reconciler.project.yamlsource import display_path, load_yaml, node_location
+
+if TYPE_CHECKING:  # the Rego engine (regopy, ctypes: 40 ms) loads only for a project with policies
+    from reconciler.project.rego import RegoEvaluator
 
 
 @dataclass
@@ -62,7 +64,11 @@ def load_policies(config: Config, today: date) -> PolicySet | None:
     """
     folder, sources = read_policy_sources(config)
     evaluated = [s for s in sources if not s.is_test]
-    evaluator = RegoEvaluator(evaluated) if any(s.checks for s in evaluated) else None
+    evaluator = None
+    if any(s.checks for s in evaluated):
+        from reconciler.project.rego import RegoEvaluator
+
+        evaluator = RegoEvaluator(evaluated)
     exceptions, problems = load_exceptions(config, today, evaluator.checks if evaluator else [])
     if config.policies.required and evaluator is None:
         where = node_location(config.raw, ["policies", "required"], config.shown_as, at_value=True)

@@ -3,6 +3,8 @@ and never a silent pass. Table-driven: (name, class, files, config addition, exp
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -219,3 +221,21 @@ def test_an_exception_covers_only_the_rules_it_names(tmp_path: Path) -> None:
 
 def test_no_policy_folder_means_no_policy_section(tmp_path: Path) -> None:
     assert load_policies(load_config(project(tmp_path, {})), TODAY) is None
+
+
+def test_the_rego_engine_loads_only_for_a_project_with_policies(tmp_path: Path) -> None:
+    """regopy (and ctypes) cost a plan 40 ms of start-up: a project without policy files never loads it."""
+    probe = (
+        "import sys; from datetime import date; from pathlib import Path\n"
+        "from reconciler.project.config import load_config\n"
+        "from reconciler.project.policies import load_policies\n"
+        "load_policies(load_config(Path(sys.argv[1])), date(2030, 1, 1))\n"
+        "print('regopy' in sys.modules)\n"
+    )
+    (tmp_path / "without").mkdir()
+    (tmp_path / "with").mkdir()
+    without = project(tmp_path / "without", {})
+    with_policy = project(tmp_path / "with", {"policies/ok.rego": DENY})
+    for config, loads in ((without, "False"), (with_policy, "True")):
+        done = subprocess.run([sys.executable, "-c", probe, str(config)], capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == loads, done.stderr
