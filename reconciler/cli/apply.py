@@ -25,12 +25,16 @@ from reconciler.cli.options import (
 from reconciler.cli.writing import print_written, watched
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Mapping
+
     from reconciler.engine.apply import ApplyReport
+    from reconciler.engine.model import LiveScope, ScopeRef
     from reconciler.engine.plan import Plan
     from reconciler.engine.saved import ReviewedPlan
+    from reconciler.runner.sessions import Sessions
     from reconciler.runner.workspace import Workspace
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ApiError, ReconcilerError
 
 
 def _echo_json_outcome(result: Plan, report: ApplyReport | None) -> None:
@@ -41,6 +45,29 @@ def _echo_json_outcome(result: Plan, report: ApplyReport | None) -> None:
     click.echo(json_text({"plan": result.to_json(), "apply": outcome}))
 
 
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
+
+
+async def _read_and_apply(
+    config_path: Path, targets: tuple[str, ...], prune: bool | None, auto_approve: bool, as_json: bool, force: bool
+) -> int:
+    """Apply without a saved plan: live rules are read while the manifests load, as `plan` does
+    (runner/prefetch.py). The local lock only warns of another run, never waits, so taking it once the
+    manifests tell which targets are written changes nothing the reads see."""
+    from reconciler.runner.lock import hold_target_locks
+    from reconciler.runner.prefetch import open_reading
+    from reconciler.runner.workspace import written_targets
+
+    reading = await open_reading(config_path, targets)
+    with hold_target_locks(written_targets(reading.workspace), "apply") as warnings:
+        _warn(warnings)
+        return await _plan_and_apply(
+            reading.workspace, prune, auto_approve, as_json, force, sessions=reading.sessions, started=reading.started
+        )
+
+
 async def _plan_and_apply(
     workspace: Workspace,
     prune: bool | None,
@@ -48,15 +75,21 @@ async def _plan_and_apply(
     as_json: bool,
     force: bool = False,
     saved: ReviewedPlan | None = None,
+    *,
+    sessions: Sessions | None = None,
+    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
 ) -> int:
     from reconciler.render.text import render_plan, render_report
     from reconciler.runner.flows import check_fresh
     from reconciler.runner.sessions import open_sessions
     from reconciler.runner.writing import guard_confirm_apply
 
-    async with open_sessions(workspace) as sessions:
+    async with sessions or open_sessions(workspace) as sessions:
         if saved is None:
-            result = (await plan_with_progress(workspace, sessions, prune, as_json, fingerprinted=False)).plan
+            reviewed = await plan_with_progress(
+                workspace, sessions, prune, as_json, fingerprinted=False, started=started
+            )
+            result = reviewed.plan
         else:
             result = await check_fresh(saved, workspace, sessions)
         if not as_json:
@@ -110,15 +143,12 @@ def apply(
 
     if as_json and not auto_approve:
         raise click.UsageError("--json needs --auto-approve: apply cannot ask for confirmation while it prints JSON")
-    saved: ReviewedPlan | None = None
     if plan_file is None:
-        workspace = open_workspace(config_path, targets)
-    elif targets or prune is not None:
+        sys.exit(eventloop.run(_read_and_apply(config_path, targets, prune, auto_approve, as_json, force)))
+    if targets or prune is not None:
         raise ReconcilerError("a saved plan already fixes its targets and prune: give --target and --prune to plan")
-    else:
-        saved = read_plan_file(plan_file)
-        workspace = plan_workspace(open_workspace(config_path, tuple(saved.targets)), saved)
+    saved = read_plan_file(plan_file)
+    workspace = plan_workspace(open_workspace(config_path, tuple(saved.targets)), saved)
     with hold_target_locks(written_targets(workspace), "apply") as warnings:
-        for warning in warnings:
-            click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
+        _warn(warnings)
         sys.exit(eventloop.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force, saved)))

@@ -1,11 +1,15 @@
-"""Large projects' plans read live rules while the manifests load: each scope is read once, and a bad
-manifest found after good ones still stops the run with its located error, no plan and no write. A
+"""Large projects' plans and applies read live rules while the manifests load: each scope is read once,
+and a bad manifest found after good ones still stops the run with its located error, no plan and no write. A
 small project sends no request before every manifest has loaded cleanly."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from reconciler.engine.model import ScopeRef
+from reconciler.engine.read import fetch_scope
 from reconciler.runner import prefetch
 from tests.conftest import Project
 from tests.integration.manifests import ONE_RULE_APP
@@ -24,7 +28,16 @@ def _apps(project: Project, *apps: int) -> None:
         project.write(f"rules/app-{app}.yaml", ONE_RULE_APP.replace("app: 7", f"app: {app}"))
 
 
-def test_each_scope_is_read_once_however_early_its_read_starts(project: Project, reads_early: None) -> None:
+def test_each_scope_is_read_once_however_early_its_read_starts(
+    project: Project, reads_early: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    early: list[str] = []
+
+    async def counted(providers: Any, ref: ScopeRef) -> Any:
+        early.append(str(ref))
+        return await fetch_scope(providers, ref)
+
+    monkeypatch.setattr(prefetch, "fetch_scope", counted)
     _apps(project, 7, 8, 9)
     project.write("rules/p.yaml", "target: primo-test\nrules:\n  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE]}\n")
     result = project.run("plan")
@@ -33,6 +46,26 @@ def test_each_scope_is_read_once_however_early_its_read_starts(project: Project,
     assert by_route["GET onelogin /api/2/apps/{app_id}/rules"] == 2 * 3  # enabled and disabled lists, per app
     assert by_route["POST onelogin /auth/oauth2/v2/token"] == 1
     assert project.sandbox.stats.writes == 0
+    assert len(early) == 4  # every scope's read started while the manifests loaded
+
+
+def test_apply_reads_early_too_and_reads_each_scope_once_before_writing(
+    project: Project, reads_early: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    early: list[str] = []
+
+    async def counted(providers: Any, ref: ScopeRef) -> Any:
+        early.append(str(ref))
+        return await fetch_scope(providers, ref)
+
+    monkeypatch.setattr(prefetch, "fetch_scope", counted)
+    _apps(project, 7, 8, 9)
+    result = project.run("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert len(early) == 3
+    # One read per app for the plan and one to verify (each two lists), one write per rule.
+    assert project.sandbox.stats.by_route["GET onelogin /api/2/apps/{app_id}/rules"] == 2 * 3 * 2
+    assert project.sandbox.stats.writes == 3
 
 
 @pytest.mark.parametrize("command", [("plan",), ("apply", "--auto-approve")])
