@@ -5,6 +5,7 @@ The CLI, the demo and the tests all go through here, so they behave the same. No
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 from reconciler.engine.apply import ApplyReport, ProgressHook, apply_plan
@@ -13,7 +14,7 @@ from reconciler.engine.guards import check_guards
 from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.plan import Plan, ScopePlan
 from reconciler.engine.planner import plan_scope_or_error
-from reconciler.engine.read import fetch_live
+from reconciler.engine.read import fetch_live, fetch_scope
 from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan, moved_names, plan_differences
 from reconciler.engine.shard import Shard
 from reconciler.engine.verify import Verification, verify_plan, written_scopes
@@ -69,9 +70,31 @@ async def read_and_plan(
 
 
 async def run_apply(
-    plan: Plan, sessions: Sessions, on_outcome: ProgressHook | None = None, report: ApplyReport | None = None
+    plan: Plan,
+    sessions: Sessions,
+    on_outcome: ProgressHook | None = None,
+    report: ApplyReport | None = None,
+    reading_back: dict[ScopeRef, asyncio.Task[LiveScope | ApiError]] | None = None,
 ) -> ApplyReport:
-    return await apply_plan(plan, sessions.providers, on_outcome, report)
+    """Apply the plan. With `reading_back`, each written scope's read-back starts (into it) as soon as
+    that scope's own changes have ended: those reads overlap the other scopes' writes instead of all
+    waiting for the last write."""
+
+    def read_back(scope: ScopePlan) -> None:
+        if reading_back is not None:
+            reading_back[scope.ref] = asyncio.create_task(fetch_scope(sessions.providers, scope.ref))
+
+    try:
+        return await apply_plan(plan, sessions.providers, on_outcome, report, read_back)
+    except BaseException:
+        await _cancelled(reading_back or {})
+        raise
+
+
+async def _cancelled(tasks: Mapping[ScopeRef, asyncio.Task[LiveScope | ApiError]]) -> None:
+    for task in tasks.values():
+        task.cancel()
+    await asyncio.gather(*tasks.values(), return_exceptions=True)
 
 
 async def apply_and_verify(
@@ -90,8 +113,14 @@ async def apply_and_verify(
     Copies of the rules it created, made by another writer at the same time (two applies at once), are
     deleted then and there (no more than it created), and those scopes are read once more.
     """
-    report = await run_apply(plan, sessions, on_outcome, report)
-    verification, _ = await _verify(workspace, sessions, plan, report, prune, written_scopes(report))
+    reading_back: dict[ScopeRef, asyncio.Task[LiveScope | ApiError]] = {}
+    report = await run_apply(plan, sessions, on_outcome, report, reading_back)
+    try:
+        verification, _ = await _verify(
+            workspace, sessions, plan, report, prune, written_scopes(report), started=reading_back
+        )
+    finally:
+        await _cancelled(reading_back)  # read by now, unless the verify itself was interrupted
     report.checks = verification.checks
     repairs = verification.repairs
     if not repairs.scopes:
@@ -115,8 +144,9 @@ async def _verify(
     report: ApplyReport,
     prune: bool | None,
     refs: list[ScopeRef],
+    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
 ) -> tuple[Verification, dict[ScopeRef, LiveScope | ApiError]]:
-    live = await fetch_live(sessions.providers, refs)
+    live = await fetch_live(sessions.providers, refs, started=started)
     providers = {t.name: t.provider_class for t in workspace.targets}
     verification = verify_plan(plan, report, workspace.desired.scopes, live, providers, workspace.prune_for(prune))
     return verification, live
