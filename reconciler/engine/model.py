@@ -20,7 +20,13 @@ class ScopeRef:
         return f"{self.target}/{self.scope}"
 
 
-@dataclass
+# Where a field is in a manifest: (the rule's own path there, the rule's location, the field's path in
+# the rule's body) -> its location. One per manifest file, shared by its rules.
+Locator = Callable[[tuple[str | int, ...], Location, Sequence[str | int]], Location]
+
+
+# Slots: a large plan holds one of these per rule (and per live rule), so each byte counts many times.
+@dataclass(slots=True)
 class DesiredRule:
     """A rule as a manifest declares it. `body` is API-shaped and validated by the provider's model."""
 
@@ -30,21 +36,21 @@ class DesiredRule:
     location: Location
     protect: bool = False
     # Where a field of the rule is in its manifest, by its path in `body` (for checks after loading).
-    locate: Callable[[Sequence[str | int]], Location] | None = field(default=None, compare=False, repr=False)
+    locate: Locator | None = field(default=None, compare=False, repr=False)
     manifest_path: tuple[str | int, ...] = ()  # the rule's own path in its manifest, e.g. ("rules", 3)
     # Values the manifest gives by name, once resolved for this rule's target: {"field", "name", "id"}.
-    names: list[dict[str, str]] = field(default_factory=list, compare=False)
+    names: tuple[dict[str, str], ...] = field(default=(), compare=False)
     fields: tuple[str, ...] = ()  # the rule's fields in the order its manifest gives them
 
     def field_location(self, path: Sequence[str | int]) -> Location:
-        return self.locate(path) if self.locate else self.location
+        return self.locate(self.manifest_path, self.location, path) if self.locate else self.location
 
     def problem(self, path: Sequence[str | int], message: str) -> Problem:
         """A problem with the field at `path` in this rule's body, located in its manifest."""
         return Problem(self.field_location(path), format_field_path([*self.manifest_path, *path]), message)
 
 
-@dataclass
+@dataclass(slots=True)
 class LiveRule:
     """A rule as the API returns it. `ref` is what a write needs to address it (ids, names)."""
 

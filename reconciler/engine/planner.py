@@ -64,7 +64,7 @@ def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope,
         after = bodies[rule.identity]
         current = by_identity.get(rule.identity)
         source = str(rule.location)
-        names = rule.names or None  # values given by name, shown with their ids
+        names = list(rule.names) or None  # values given by name, shown with their ids
         if current is None:
             shown = in_written_order(after, rule.body)  # shown with lists as the manifest orders them
             diff = field_changes({}, shown, order=(provider.identity_field, *rule.fields))

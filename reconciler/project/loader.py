@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,9 @@ from reconciler.project.yamlsource import display_path, load_yaml, locate_in_fil
 HEADER_KEYS = ("target", "targets", "rules")
 TARGET_FILTER_KEYS = ("only_targets", "except_targets")
 RULE_META_KEYS = ("protect", *TARGET_FILTER_KEYS)  # reconciler's own per-rule settings, never sent to an API
-
+# A large plan keeps one rule per manifest rule and target: each shares `("rules", i)` and its field order.
+_rule_path = lru_cache(maxsize=4096)(lambda index: ("rules", index))
+_shared_fields = lru_cache(maxsize=1024)(lambda fields: fields)
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")  # in any case: `.YAML` and `.Yml` are manifests too
 
@@ -227,10 +229,11 @@ def _load_variant(
         return
     scope = provider.scope_of(scope_header)
     origin = (node_location(raw, list(header)[:1], file, at_value=True), next(iter(header), ""))
-    for target_name in targets:
-        desired_scope = state.scope(ScopeRef(target_name, scope))
+    scopes = [state.scope(ScopeRef(target_name, scope)) for target_name in targets]
+    for desired_scope in scopes:
         desired_scope.files.append(file)
         desired_scope.origins.append(origin)
+    locate = partial(locate_in_file, manifest.path, file)  # one per file, shared by its rules
     for index, rule_data in enumerate(data["rules"]):
         base: list[str | int] = ["rules", index]
         if not isinstance(rule_data, dict):
@@ -241,20 +244,19 @@ def _load_variant(
             continue
         body, protect, applies_to = rule
         location = node_location(raw, base, file)
-        locate = partial(locate_in_file, manifest.path, tuple(base), file, location)
-        for target_name in targets:
-            if applies_to(target_name):
-                ref = ScopeRef(target_name, scope)
-                state.scope(ref).rules.append(
+        fields = _shared_fields(tuple(rule_data))
+        for desired_scope in scopes:
+            if applies_to(desired_scope.ref.target):
+                desired_scope.rules.append(
                     DesiredRule(
-                        ref,
+                        desired_scope.ref,
                         provider.identity(body),
                         body,
                         location,
                         protect=protect,
                         locate=locate,
-                        manifest_path=tuple(base),
-                        fields=tuple(rule_data),
+                        manifest_path=_rule_path(index),
+                        fields=fields,
                     )
                 )
 
@@ -276,9 +278,9 @@ def _load_rule(
     body = None
     if model is not None:
         body = provider.to_body(model)
-        locate = partial(_locate_field, raw, base, file)
         for path, message in provider.rule_problems(body):
-            found.append(Problem(locate(path), format_field_path([*base, *path]), message))
+            where = node_location(raw, [*base, *path], file, at_value=True)
+            found.append(Problem(where, format_field_path([*base, *path]), message))
     problems.extend(found)
     if found or body is None:
         return None
@@ -310,10 +312,6 @@ def _target_filter(
         )
     only, excluded = lists.get("only_targets"), set(lists.get("except_targets", ()))
     return lambda target: (only is None or target in only) and target not in excluded
-
-
-def _locate_field(root: Any, base: list[str | int], file: str, path: Sequence[str | int]) -> Location:
-    return node_location(root, [*base, *path], file, at_value=True)
 
 
 def _check_identities(state: DesiredState, config: Config, problems: list[Problem]) -> None:

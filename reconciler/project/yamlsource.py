@@ -347,7 +347,7 @@ def load_yaml(path: Path, shown_as: str, digests: dict[str, str] | None = None) 
 
 
 def locate_in_file(
-    path: Path, base: tuple[str | int, ...], file: str, fallback: Location, field: Sequence[str | int]
+    path: Path, file: str, base: tuple[str | int, ...], fallback: Location, field: Sequence[str | int]
 ) -> Location:
     """Where the field at `base` + `field` of a YAML file is, for checks made after loading (a live app's
     catalogue).

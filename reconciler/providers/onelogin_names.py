@@ -193,7 +193,7 @@ async def resolve_values(catalogues: Catalogues, app: int, label: str, rules: li
             message = f"{ambiguous} (ids {', '.join(ids)}): give the id"
         else:
             _put(use.rule.body, use.path, ids[0])
-            use.rule.names.append({"field": use.key, "name": use.name, "id": ids[0]})
+            use.rule.names += ({"field": use.key, "name": use.name, "id": ids[0]},)
             continue
         problems.append(use.rule.problem(use.path, message))
     return problems

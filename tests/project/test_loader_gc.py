@@ -7,6 +7,7 @@ import gc
 from pathlib import Path
 
 from bench.estate import TARGETS, Shape, live_estate, manifests, write_manifests
+from reconciler.engine.model import LiveRule, ScopeRef
 from reconciler.project.config import load_config
 from reconciler.project.loader import cycle_collection_paused, load_desired
 
@@ -55,3 +56,24 @@ def test_the_desired_state_keeps_no_yaml_tree_yet_locates_fields(tmp_path: Path)
     lines = (tmp_path / where.file).read_text(encoding="utf-8").splitlines()
     assert where.line is not None and where.column is not None
     assert lines[where.line - 1][where.column - 1 :].startswith(rule.body["conditions"][1]["value"])
+
+
+def test_rules_share_what_they_do_not_own(tmp_path: Path) -> None:
+    """A large plan keeps every rule for the whole run: the rules of one file share its locator, their
+    scope's ref, their path in the file and, given in the same order, their field names; none carries
+    an attribute dictionary."""
+    config = load_config(_project(tmp_path))
+    desired = load_desired(config, config.select(()))
+    scope = desired.scopes[ScopeRef("bench-onelogin", "app:700002")]
+    first, second = scope.rules[:2]
+    assert first.locate is second.locate is not None
+    assert first.scope is second.scope is scope.ref
+    assert first.fields is second.fields
+    other = next(s for s in desired.scopes.values() if s is not scope and s.ref.target == "bench-onelogin")
+    assert other.rules[1].manifest_path is second.manifest_path == ("rules", 1)
+    assert other.rules[1].fields is second.fields  # across files too
+    for kept in (first, first.location, LiveRule("r", {}, {})):
+        assert not hasattr(kept, "__dict__")
+    # Each rule is still located on its own line, and its fields within it.
+    assert second.field_location(()) == second.location != first.location
+    assert second.field_location(("name",)).line == second.location.line
