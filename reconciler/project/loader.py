@@ -18,8 +18,9 @@ from reconciler.engine.provider import Provider
 from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.project import variables
 from reconciler.project.config import Config, Target
+from reconciler.project.parsing import ManifestReader
 from reconciler.project.validation import validate_model
-from reconciler.project.yamlsource import display_path, load_yaml, locate_in_file, node_location, plain
+from reconciler.project.yamlsource import display_path, locate_in_file, node_location, plain
 
 HEADER_KEYS = ("target", "targets", "rules")
 TARGET_FILTER_KEYS = ("only_targets", "except_targets")
@@ -137,12 +138,11 @@ def _file_targets(raw: dict[str, Any], config: Config, file: str, problems: list
 
 
 def _load_file(
-    path: Path, config: Config, selected: set[str], state: DesiredState, problems: list[Problem]
+    path: Path, reader: ManifestReader, config: Config, selected: set[str], state: DesiredState, problems: list[Problem]
 ) -> list[str] | None:
     """Load one manifest into `state`; returns the targets it names (None until it names them)."""
-    file = display_path(path, config.root_dir)
     try:
-        raw = load_yaml(path, file, state.digests)
+        file, raw = reader.read(path, state.digests)
     except InputError as exc:
         problems.extend(exc.problems)
         return None
@@ -351,6 +351,7 @@ def load_desired(
     targets: list[Target],
     rules_dir: Path | None = None,
     on_scope: Callable[[ScopeRef], None] | None = None,
+    reader: ManifestReader | None = None,  # started early for these manifests (see `parsing`); closed here
 ) -> DesiredState:
     """Read every manifest; raise InputError listing all problems, or return the desired state.
 
@@ -373,11 +374,11 @@ def load_desired(
             problems.append(Problem(where, "rules_dir", f"{shown!r} {message}; no manifest could be read"))
     if problems:  # a manifest that could not be read may have held rules of any target
         state.incomplete_targets |= selected
-    with cycle_collection_paused():
+    with cycle_collection_paused(), reader or ManifestReader(paths, config.root_dir) as manifests:
         announced = 0
         for path in paths:
             before = len(problems)
-            named = _load_file(path, config, selected, state, problems)
+            named = _load_file(path, manifests, config, selected, state, problems)
             if len(problems) > before:
                 state.incomplete_targets |= selected if named is None else selected & set(named)
             if on_scope is not None and not problems and len(state.scopes) > announced:

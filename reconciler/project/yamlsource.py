@@ -73,6 +73,10 @@ class DuplicateKeyError(MarkedYAMLError):
     """A key given twice in one mapping: YAML forbids it, and the second would silently win."""
 
 
+class NeedsRoundTrip(Exception):
+    """libyaml refused the text: only ruamel's round-trip loader reads it, or words its error."""
+
+
 class _Frame:
     """A mapping or sequence being filled and, for a mapping, the key waiting for its value."""
 
@@ -288,19 +292,22 @@ def _positioned(node: Any) -> Any:
     return node
 
 
-def parse_yaml(text: str) -> Any:
+def parse_yaml(text: str, *, round_trip: bool = True) -> Any:
     """One YAML document as YamlMap / YamlSeq / scalars with positions.
 
     Raises MarkedYAMLError for bad syntax and UnsafeYamlError for what this reader refuses (see the
     limits above): a second document, an undefined or cyclic alias, an alias bomb, deep nesting,
-    forbidden characters, a value its tag cannot hold."""
+    forbidden characters, a value its tag cannot hold. Without `round_trip`, a text libyaml refuses
+    raises NeedsRoundTrip instead of going through ruamel's loader (whose values are ruamel's own)."""
     found = FORBIDDEN_IN_FILE.search(text)
     if found:
         raise refuse_characters(text, found, "in a YAML file (control characters and bidirectional overrides)")
     parser = CParser(text)
     try:
         return _TreeBuilder().build(parser)
-    except (MarkedYAMLError, TypeError):  # TypeError: a key libyaml allows but a dict cannot hold
+    except (MarkedYAMLError, TypeError) as exc:  # TypeError: a key libyaml allows but a dict cannot hold
+        if not round_trip:
+            raise NeedsRoundTrip from exc
         return _round_trip(text)
     finally:
         parser.dispose()
@@ -327,15 +334,16 @@ def display_path(path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
-def load_yaml(path: Path, shown_as: str, digests: dict[str, str] | None = None) -> Any:
+def load_yaml(path: Path, shown_as: str, digests: dict[str, str] | None = None, *, round_trip: bool = True) -> Any:
     """Load one YAML document with positions; every error becomes one located problem.
 
     With `digests`, the digest of the bytes read is recorded under `shown_as` (saved plans
-    fingerprint the files they were made from without reading them again).
+    fingerprint the files they were made from without reading them again). `round_trip`: as for
+    `parse_yaml`.
     """
     text = read_text_file(path, shown_as, digests)
     try:
-        return parse_yaml(text)
+        return parse_yaml(text, round_trip=round_trip)
     except UnsafeYamlError as exc:
         raise InputError([Problem(Location(shown_as, exc.line, exc.column), "", exc.message)]) from exc
     except YAMLError as exc:

@@ -7,8 +7,11 @@ a manifest naming the scope has loaded (the OneLogin token with the first app), 
 once everything has loaded.
 
 Only a large project reads early: one whose manifests hold at least EARLY_READS_MIN_BYTES (about
-4,000 rules), where loading takes long enough for the overlap to matter. A smaller project loads in
-well under a second and keeps the plain promise: a bad manifest is reported before any request.
+4,000 rules), where loading takes long enough for the overlap to matter. Its YAML is parsed by a child
+process (project/parsing.py), started here before anything else loads so that it is ready when the
+manifests are: the loading thread then only validates, and holds the GIL the event loop needs for
+half as long. A smaller project loads in well under a second and keeps the plain promise: a bad
+manifest is reported before any request.
 
 In a large project, reads start only while every manifest loaded so far is valid; the first problem
 stops new reads and cancels those in flight, and a project with a problem is reported, never planned
@@ -29,27 +32,15 @@ from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.read import fetch_scope
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
-from reconciler.project.config import load_config
+from reconciler.project.config import Config, load_config
 from reconciler.project.loader import manifest_files
+from reconciler.project.parsing import ManifestReader, manifest_bytes_reach
 from reconciler.project.ruletests import rule_test_files
 from reconciler.runner.sessions import Sessions
 from reconciler.runner.workspace import Workspace, open_workspace, shard_workspace
 
 LOADING_SWITCH_INTERVAL_S = 0.0005  # the GIL switch interval while manifests load beside reads
 EARLY_READS_MIN_BYTES = 1 << 20  # manifests this large load for a second or so: worth reading meanwhile
-
-
-def _large(rules_dir: Path) -> bool:
-    """Whether the manifests hold at least EARLY_READS_MIN_BYTES (stops counting once they do)."""
-    total = 0
-    for path in manifest_files(rules_dir):
-        try:
-            total += path.stat().st_size
-        except OSError:
-            continue  # the loading reports it
-        if total >= EARLY_READS_MIN_BYTES:
-            return True
-    return False
 
 
 @dataclass
@@ -71,15 +62,30 @@ async def open_reading(
 ) -> Reading:
     """Load the workspace, starting each scope's read as soon as its manifest has loaded (see above)."""
     config = load_config(config_path)
+    paths = manifest_files(config.rules_dir)
+    # A large project's parser process starts now, to be ready when the manifests load (project/parsing.py).
+    with ManifestReader(paths, config.root_dir) as reader:
+        return await _open_reading(config_path, config, paths, reader, target_names, shard, base_config)
+
+
+async def _open_reading(
+    config_path: Path,
+    config: Config,
+    paths: list[Path],
+    reader: ManifestReader,
+    target_names: tuple[str, ...],
+    shard: Shard | None,
+    base_config: Path | None,
+) -> Reading:
     targets = config.select(target_names)
     early = (
         base_config is None
         and not config.check_environment(targets)
         and not rule_test_files(config.tests_dir)
-        and _large(config.rules_dir)
+        and manifest_bytes_reach(paths, EARLY_READS_MIN_BYTES)
     )
     if not early:
-        whole = open_workspace(config_path, target_names, base_config=base_config)
+        whole = open_workspace(config_path, target_names, base_config=base_config, reader=reader)
         narrowed = shard_workspace(whole, shard)
         with_manifests = {ref.target for ref in narrowed.desired.scopes}
         return Reading(whole, narrowed, Sessions([t for t in narrowed.targets if t.name in with_manifests]))
@@ -115,7 +121,7 @@ async def open_reading(
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, LOADING_SWITCH_INTERVAL_S))
     try:
-        whole = await asyncio.to_thread(open_workspace, config_path, target_names, on_scope=on_scope)
+        whole = await asyncio.to_thread(open_workspace, config_path, target_names, on_scope=on_scope, reader=reader)
         await asyncio.gather(*resolving)  # every read the loading asked for has started
     except BaseException:
         await _abandon([*resolving, *started.values()], sessions)

@@ -13,6 +13,7 @@ from reconciler.engine.shard import Shard
 from reconciler.errors import InputError, Problem
 from reconciler.project.config import Config, Target, load_config
 from reconciler.project.loader import cycle_collection_paused, load_desired
+from reconciler.project.parsing import ManifestReader
 from reconciler.project.policies import PolicySet, load_policies
 from reconciler.project.secretscan import secret_problems
 from reconciler.project.trusted import pin_to_base
@@ -44,12 +45,14 @@ def open_workspace(
     check_env: bool = True,
     base_config: Path | None = None,
     on_scope: Callable[[ScopeRef], None] | None = None,
+    reader: ManifestReader | None = None,
 ) -> Workspace:
     """Load and validate config, manifests and policies; all problems are raised together as one InputError.
 
     With `base_config` (the base branch's config, for a pull request's plan), the targets the plan reads
     keep the url and credentials the base branch gives them (`pin_to_base`). `on_scope` is told of each
-    scope as soon as it is known, while everything loaded so far is valid (see `load_desired`).
+    scope as soon as it is known, while everything loaded so far is valid (see `load_desired`). `reader`:
+    one started early for the manifests (see `load_desired`).
     """
     config = load_config(config_path)
     targets = config.select(target_names)
@@ -66,7 +69,7 @@ def open_workspace(
     # is frozen with it uncollected: a collection first would cost a small project's validate a tenth.
     with cycle_collection_paused():
         try:
-            desired = load_desired(config, targets, on_scope=None if policy_problems else on_scope)
+            desired = load_desired(config, targets, on_scope=None if policy_problems else on_scope, reader=reader)
         except InputError as exc:
             env_problems = config.check_environment(targets) if check_env else []
             raise InputError(env_problems + policy_problems + exc.problems) from exc

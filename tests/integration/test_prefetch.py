@@ -10,6 +10,9 @@ import pytest
 
 from reconciler.engine.model import ScopeRef
 from reconciler.engine.read import fetch_scope
+from reconciler.project import parsing
+from reconciler.project.loader import manifest_files
+from reconciler.project.parsing import manifest_bytes_reach
 from reconciler.runner import prefetch
 from tests.conftest import Project
 from tests.integration.manifests import ONE_RULE_APP
@@ -96,6 +99,21 @@ def test_a_small_project_with_a_bad_manifest_after_good_ones_sends_no_request(
 
 def test_only_manifests_of_a_megabyte_or_more_make_a_project_large(project: Project) -> None:
     project.write("rules/a.yaml", "# " + "x" * 1000 + "\n")
-    assert not prefetch._large(project.root / "rules")
+    assert not manifest_bytes_reach(manifest_files(project.root / "rules"), prefetch.EARLY_READS_MIN_BYTES)
     project.write("rules/b.yaml", "# " + "x" * prefetch.EARLY_READS_MIN_BYTES + "\n")
-    assert prefetch._large(project.root / "rules")
+    assert manifest_bytes_reach(manifest_files(project.root / "rules"), prefetch.EARLY_READS_MIN_BYTES)
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_a_plan_whose_manifests_are_parsed_apart_says_the_same(
+    project: Project, reads_early: None, monkeypatch: pytest.MonkeyPatch, bad: bool
+) -> None:
+    _apps(project, 7, 8, 9)
+    project.write("rules/p.yaml", "target: primo-test\nrules:\n  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE]}\n")
+    if bad:
+        project.write("rules/app-7b.yaml", "target: onelogin-test\napp: 9\nrules: 3\n")
+    here = project.run("plan")
+    monkeypatch.setattr(parsing, "PARSE_APART_MIN_BYTES", 0)
+    apart = project.run("plan")
+    assert (apart.exit_code, apart.output) == (here.exit_code, here.output)
+    assert ("error: rules/app-7b.yaml:3:1" in apart.output) == bad
