@@ -219,3 +219,20 @@ def test_the_child_imports_only_the_yaml_reader() -> None:
     assert "ruamel" in loaded
     for heavy in ("pydantic", "httpx", "click", "asyncio"):
         assert f"'{heavy}'" not in loaded
+
+
+def test_a_list_of_files_longer_than_a_pipe_holds_reaches_the_child_whole(
+    tmp_path: Path, apart: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / ("long-folder-name-" * 6)
+    folder.mkdir()
+    for index in range(1200):  # about 200 KB of paths: the pipe holds 64 KB until the child, still starting, reads
+        (folder / f"manifest-{index:05}.yaml").write_bytes(b"n: %d\n" % index)
+    paths, _ = find_manifests(folder)
+    left: list[Path] = []
+    monkeypatch.setattr(parsing, "read_manifest", lambda path, *args: left.append(path) or read_manifest(path, *args))
+    digests: dict[str, str] = {}
+    with parsing.ManifestReader(paths, tmp_path) as reader:
+        values = [reader.read(path, digests)[1]["n"] for path in paths]
+        assert reader.apart
+    assert values == list(range(1200)) and len(digests) == 1200 and left == []
