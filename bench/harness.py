@@ -1,5 +1,6 @@
 """What the benchmarks run and how they measure it: the sandbox in its own process, whole `reconciler`
-commands as subprocesses (wall time, CPU and peak memory of that process alone), the machine's load.
+commands as subprocesses (wall time, CPU and peak memory of the command and the processes it starts),
+the machine's load.
 """
 
 from __future__ import annotations
@@ -104,49 +105,94 @@ def load1() -> float:
 
 @dataclass
 class Run:
-    """One whole process: wall seconds, CPU seconds and peak RSS of that process alone, its exit code."""
+    """One whole process: wall seconds, CPU seconds, peak memory, its exit code.
+
+    Memory is measured two ways. `rss_mb`: the kernel's peak RSS (wait4), exact, but the largest of the
+    process and its descendants, never their sum. `tree_rss_mb`: the RSS of the process and all its
+    descendants added up, sampled every TREE_SAMPLE_S (a short peak between samples is missed; a page a
+    forked child still shares with its parent counts twice). The larger of the two is what counts.
+    """
 
     wall_s: float
     cpu_s: float
     rss_mb: float
     code: int
     load: float  # the machine's 1-minute load average as it started
+    tree_rss_mb: float = 0.0
 
+    @property
+    def peak_mb(self) -> float:
+        return max(self.rss_mb, self.tree_rss_mb)
+
+
+TREE_SAMPLE_S = 0.015
 
 # Starts the command and measures it through wait4, from a small process of its own: a process forked
 # from the benchmark (hundreds of MB at 100,000 rules) keeps that size as its peak RSS across exec
 # (Linux records the old memory's high-water mark), so the benchmark's own memory would be counted.
+# While it waits, the launcher adds up the RSS of the command's process tree (/proc, the children of
+# each thread, recursively) every TREE_SAMPLE_S; the command's exit wakes it at once (a pidfd), so the
+# wall time is not rounded up to a sample. Where /proc or pidfds are missing, only wait4 measures.
 _LAUNCHER = """
-import os, sys, time
+import os, select, sys, time
 out = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-report = int(sys.argv[2])
+report, every = int(sys.argv[2]), float(sys.argv[3])
+
+def tree_rss_kb(root):
+    total, todo, seen = 0, [root], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            with open(f"/proc/{pid}/status", "rb") as status:
+                total += next((int(line.split()[1]) for line in status if line.startswith(b"VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", "rb") as children:
+                    todo += [int(child) for child in children.read().split()]
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+    return total
+
 start = time.perf_counter()
 pid = os.fork()
 if pid == 0:
     os.dup2(out, 1)
-    os.execvp(sys.argv[3], sys.argv[3:])
+    os.execvp(sys.argv[4], sys.argv[4:])
+tree_peak = 0
+try:
+    exited = os.pidfd_open(pid)
+except (AttributeError, OSError):
+    exited = None
+while exited is not None:
+    tree_peak = max(tree_peak, tree_rss_kb(pid))
+    if select.select([exited], [], [], every)[0]:
+        break
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - start
 cpu = usage.ru_utime + usage.ru_stime
-os.write(report, repr((wall, cpu, usage.ru_maxrss, os.waitstatus_to_exitcode(status))).encode())
+figures = (wall, cpu, usage.ru_maxrss, tree_peak, os.waitstatus_to_exitcode(status))
+os.write(report, repr(figures).encode())
 """
 
 
 def run_command(args: list[str], cwd: Path, env: dict[str, str], stdout: Path | None = None) -> Run:
     """`reconciler ARGS` as a user runs it (the installed command): wall time from its start to its
-    exit, its CPU and its own peak RSS, through wait4 in a small launcher process."""
+    exit, its CPU, its own peak RSS through wait4 and its process tree's sampled RSS, from a small
+    launcher process."""
     script = Path(sys.executable).with_name("reconciler")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "reconciler"]
     load = load1()
     read, write = os.pipe()
-    launcher = [sys.executable, "-S", "-c", _LAUNCHER, str(stdout or os.devnull), str(write)]
+    launcher = [sys.executable, "-S", "-c", _LAUNCHER, str(stdout or os.devnull), str(write), str(TREE_SAMPLE_S)]
     process = subprocess.Popen([*launcher, *command, *args], cwd=cwd, env={**os.environ, **env}, pass_fds=(write,))
     os.close(write)
     with os.fdopen(read, "rb") as answer:
         figures = answer.read()
     process.wait()
-    wall, cpu, maxrss_kb, code = ast.literal_eval(figures.decode())
-    return Run(wall, cpu, maxrss_kb / 1024, code, load)
+    wall, cpu, maxrss_kb, tree_kb, code = ast.literal_eval(figures.decode())
+    return Run(wall, cpu, maxrss_kb / 1024, code, load, tree_kb / 1024)
 
 
 def median_run(runs: list[Run]) -> Run:

@@ -178,7 +178,7 @@ def base_rss(root: Path, env: dict[str, str]) -> float:
     bare = root.parent / "bare"
     (bare / "rules").mkdir(parents=True, exist_ok=True)
     (bare / "reconciler.yaml").write_text((root / "reconciler.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    return run_command(["plan"], bare, env).rss_mb
+    return run_command(["plan"], bare, env).peak_mb
 
 
 if __name__ == "__main__":

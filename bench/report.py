@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bench.estate import Shape
-from bench.harness import Others, Run, children_cpu_s, load1, machine_busy_s
+from bench.harness import TREE_SAMPLE_S, Others, Run, children_cpu_s, load1, machine_busy_s
 
 if TYPE_CHECKING:
     from bench.baselines import Baseline
@@ -112,14 +112,15 @@ class Report:
 
     def _print_whole(self) -> None:
         print("whole processes (`reconciler` commands, start-up and loading included):")
-        columns = ("wall s", 7), ("CPU s", 6), ("RSS MB", 7), ("requests", 9), ("bound s", 8), ("x bound", 8)
+        columns = ("wall s", 7), ("CPU s", 6), ("RSS MB", 7), ("tree MB", 8), ("requests", 9), ("bound s", 8)
+        columns += (("x bound", 8),)
         print(f"  {'command':<26} " + " ".join(f"{name:>{width}}" for name, width in columns))
         ratio = PLAN_RATIO_LARGE if self.large else PLAN_RATIO
         for phase in self.phases:
             run = phase.run
             print(
-                f"  {phase.name:<26} {run.wall_s:>7.2f} {run.cpu_s:>6.2f} {run.rss_mb:>7.0f} {phase.requests:>9}"
-                f" {phase.bound_s:>8.2f} {phase.ratio:>8.2f}   others {phase.others:.2f} cores"
+                f"  {phase.name:<26} {run.wall_s:>7.2f} {run.cpu_s:>6.2f} {run.rss_mb:>7.0f} {run.tree_rss_mb:>8.0f}"
+                f" {phase.requests:>9} {phase.bound_s:>8.2f} {phase.ratio:>8.2f}   others {phase.others:.2f} cores"
             )
             goal = APPLY_RATIO if phase.name.startswith("apply") else ratio
             text = f"{phase.name}: {phase.ratio:.2f}x the lower bound (goal <= {goal:g}x)"
@@ -141,10 +142,13 @@ class Report:
                     f"plan {speedup:.1f}x faster than a sequential script (goal >= {SPEEDUP_OVER_SEQUENTIAL:g}x)",
                 )
             )
-        peak = max(p.run.rss_mb for p in plans)
+        peak = max(p.run.peak_mb for p in plans)
         per_1000 = (peak - self.base_rss_mb) / self.shape.rules * 1000
         print(
-            f"\nmemory: peak RSS of a plan {peak:.0f} MB, base (every module loaded, no rule) "
+            "\nmemory (RSS MB: the peak of the largest single process, wait4; tree MB: the RSS of the process and "
+            f"those it starts, added up every {TREE_SAMPLE_S * 1000:.0f} ms; the larger counts):\n"
+            f"  peak of a plan {peak:.0f} MB (RSS {max(p.run.rss_mb for p in plans):.0f}, tree "
+            f"{max(p.run.tree_rss_mb for p in plans):.0f}), base (every module loaded, no rule) "
             f"{self.base_rss_mb:.0f} MB: {per_1000:.1f} MB per 1,000 rules"
         )
         text = f"memory {per_1000:.1f} MB per 1,000 rules above the base (goal <= {MB_PER_1000_RULES:g})"
