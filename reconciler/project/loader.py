@@ -62,16 +62,17 @@ def find_manifests(rules_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]
             continue
         for entry in entries:
             path = Path(entry.path)
+            link = entry.is_symlink()
             if _is_folder(entry):
                 folders.append(path)
-            elif entry.is_symlink() and not path.exists():  # whatever its name: it may have led to a folder
+            elif link and not path.exists():  # whatever its name: it may have led to a folder
                 problems.append((path, f"broken symbolic link (to {os.readlink(path)}): {_missing(path)}"))
             elif path.suffix.lower() not in MANIFEST_SUFFIXES:
                 continue
             elif not path.is_file():
                 problems.append((path, "not a regular file, so it is not read as a manifest"))
-            else:
-                files.setdefault(path.resolve(), path)
+            else:  # a file that is no link is where its folder is: resolving the folder once is enough
+                files.setdefault(path.resolve() if link else real / entry.name, path)
     return sorted(files.values()), sorted(problems)
 
 

@@ -62,6 +62,23 @@ def test_a_symlinked_folder_is_followed_once_and_a_loop_ends(tmp_path: Path) -> 
     assert loaded_types(config) == ["MDM_CONTROL_WIFI", "MDM_ENROLLMENT"]
 
 
+def test_a_manifest_reached_by_several_paths_is_read_once(tmp_path: Path) -> None:
+    """Files are told apart by where they really are: a link to a manifest, a folder linked twice
+    and a rules folder reached through a linked parent all lead to one manifest, read once."""
+    real_root = tmp_path / "real"
+    real_root.mkdir()
+    config = project(real_root)
+    os.symlink(real_root, tmp_path / "via")
+    (real_root / "rules" / "team").mkdir()
+    (real_root / "rules" / "team" / "a.yaml").write_text(primo_manifest("MDM_ENROLLMENT"), encoding="utf-8")
+    os.symlink(real_root / "rules" / "team" / "a.yaml", real_root / "rules" / "z-link.yaml")
+    os.symlink(real_root / "rules" / "team", real_root / "rules" / "again")
+    for root in (real_root, tmp_path / "via"):
+        [found], problems = find_manifests(root / "rules")  # by whichever path the walk met first
+        assert found.resolve() == real_root / "rules" / "team" / "a.yaml" and not problems
+    assert loaded_types(config) == ["MDM_ENROLLMENT"]
+
+
 def test_a_folder_that_cannot_be_listed_is_a_problem_not_an_empty_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
