@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -116,6 +117,12 @@ def json_answer(response: httpx.Response, method: str, path: str) -> Any:
 
 def _as_is(answer: Any) -> Any:
     return answer
+
+
+# While set (in the context of a task that reads), answers that may wait do so, unparsed, until the
+# event: reads begun while manifests load keep their answers as bytes until loading ends, a fraction
+# of their size parsed (runner/prefetch.py).
+HOLD_ANSWERS: ContextVar[asyncio.Event | None] = ContextVar("HOLD_ANSWERS", default=None)
 
 
 class ApiClient:
@@ -329,6 +336,14 @@ class ApiClient:
     async def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
         return json_answer(await self.request("GET", path, params=params), "GET", self.where(path))
 
-    async def read_json(self, path: str, read: Callable[[Any], T], *, params: dict[str, Any] | None = None) -> T:
-        """GET `path` and apply `read` to its JSON answer (see `answer`)."""
-        return self.answer(await self.request("GET", path, params=params), "GET", path, read)
+    async def read_json(
+        self, path: str, read: Callable[[Any], T], *, params: dict[str, Any] | None = None, may_wait: bool = False
+    ) -> T:
+        """GET `path` and apply `read` to its JSON answer (see `answer`). `may_wait`: nothing the read
+        sends next depends on this answer (not a page that says whether more follow), so it may wait
+        unparsed while HOLD_ANSWERS says so."""
+        response = await self.request("GET", path, params=params)
+        held = HOLD_ANSWERS.get() if may_wait else None
+        if held is not None:
+            await held.wait()
+        return self.answer(response, "GET", path, read)

@@ -329,8 +329,8 @@ class OneLoginProvider(Provider):
         import asyncio
 
         enabled, disabled = await asyncio.gather(
-            self.client.read_json(path, answers.live_rules, params={"enabled": "true"}),
-            self.client.read_json(path, answers.live_rules, params={"enabled": "false"}),
+            self.client.read_json(path, answers.live_rules, params={"enabled": "true"}, may_wait=True),
+            self.client.read_json(path, answers.live_rules, params={"enabled": "false"}, may_wait=True),
         )
         by_id = {rule["id"]: rule for rule in [*enabled, *disabled]}
         ordered = sorted(by_id.values(), key=lambda r: (r.get("position") is None, r.get("position") or 0, r["id"]))

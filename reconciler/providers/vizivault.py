@@ -369,7 +369,7 @@ class ViziVaultProvider(Provider):
         return "data-governance rules"
 
     async def fetch(self, scope: str) -> list[LiveRule]:
-        return await self.client.read_json("/rules", _live_rules)
+        return await self.client.read_json("/rules", _live_rules, may_wait=True)
 
     async def create(self, scope: str, body: dict[str, Any], position: int | None = None) -> dict[str, Any]:
         await self.client.request("POST", "/rules", json=body, idempotent=True)

@@ -4,7 +4,9 @@ Loading a large project's manifests costs about a second of CPU per 10,000 rules
 rules is round trips that leave the CPU idle: done one after the other, a plan waits for both. So a
 plan loads the manifests in a worker thread while the event loop starts each scope's read as soon as
 a manifest naming the scope has loaded (the OneLogin token with the first app), and plans each scope
-once everything has loaded.
+once everything has loaded. An early read's answers wait unparsed (bytes) until loading ends: parsed
+into dicts, the live rules of a scope take several times their size, and most scopes of a large
+project are read before its manifests have loaded (HOLD_ANSWERS in http/client.py).
 
 Only a large project reads early: one whose manifests hold at least EARLY_READS_MIN_BYTES (about
 4,000 rules), where loading takes long enough for the overlap to matter. Its YAML is parsed by a child
@@ -32,6 +34,7 @@ from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.read import fetch_scope
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
+from reconciler.http.client import HOLD_ANSWERS
 from reconciler.project.config import Config, load_config
 from reconciler.project.loader import manifest_files
 from reconciler.project.parsing import ManifestReader, manifest_bytes_reach
@@ -93,6 +96,7 @@ async def _open_reading(
     started: dict[ScopeRef, asyncio.Task[LiveScope | ApiError]] = {}
     resolving: set[asyncio.Task[None]] = set()
     loop = asyncio.get_running_loop()
+    loaded_all = asyncio.Event()
 
     async def read(loaded: ScopeRef) -> None:
         # A scope named by name (a OneLogin app's title) is read under its id: the name is looked up
@@ -105,6 +109,7 @@ async def _open_reading(
         except ReconcilerError:
             return
         if ref not in started:
+            HOLD_ANSWERS.set(loaded_all)  # in this task's context: the read's task takes it with it
             started[ref] = loop.create_task(fetch_scope(sessions.providers, ref))
 
     def start(ref: ScopeRef) -> None:
@@ -128,6 +133,7 @@ async def _open_reading(
         raise
     finally:
         sys.setswitchinterval(interval)
+        loaded_all.set()
     return Reading(whole, shard_workspace(whole, shard), sessions, started)
 
 
