@@ -64,11 +64,24 @@ def _differing_parts(
             a, b = _differing_parts(a, b, unordered, (*path, key), found)
         elif isinstance(a, list) and isinstance(b, list):
             a, b = _differing_items(a, b, unordered, (*path, key), found)
+        else:  # a field added or removed, a scalar changed, or a value of another kind: said as DeepDiff would
+            found.append(_leaf_change(format_field_path((*path, key)), a, b))
+            continue
+        if a == b:  # every difference inside was found above
+            continue
         if a is not _ABSENT:
             old[key] = a
         if b is not _ABSENT:
             new[key] = b
     return old, new
+
+
+def _leaf_change(path: str, before: Any, after: Any) -> FieldChange:
+    if before is _ABSENT:
+        return FieldChange(path, "add", after=after)
+    if after is _ABSENT:
+        return FieldChange(path, "remove", before=before)
+    return FieldChange(path, "change", before, after)
 
 
 def in_written_order(normalized: Any, written: Any) -> Any:
@@ -154,10 +167,12 @@ def field_changes(
             FieldChange(key, action, None if action == "add" else body[key], body[key] if action == "add" else None)
             for key in keys
         ]
-    from deepdiff import DeepDiff  # here: loading manifests (validate) needs no diff library
-
     found: list[FieldChange] = []
     old, new = _differing_parts(before, after, unordered, (), found)
+    if not old and not new:  # every difference was a leaf or a set's item: nothing left for DeepDiff
+        return sorted(found, key=lambda c: c.path)
+    from deepdiff import DeepDiff  # here: loading manifests (validate) needs no diff library
+
     # threshold_to_diff_deeper=0: always down to the leaves, however many keys of a mapping changed.
     tree = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     for report, action in _REPORTS.items():
