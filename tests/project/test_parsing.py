@@ -4,6 +4,7 @@ costs a rule, leaves a process behind, or starts for a small project."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from bench.estate import Shape, live_estate, manifests, write_manifests
-from reconciler.engine.model import DesiredState, ScopeRef
+from reconciler.engine.model import DesiredState
 from reconciler.errors import InputError
 from reconciler.project import parsing
 from reconciler.project.config import load_config
@@ -139,24 +140,29 @@ def test_loading_through_the_child_gives_the_same_rules_problems_and_digests(
     assert all(process.returncode is not None for process in Recorded.started)  # after an InputError too
 
 
-def test_a_child_killed_midway_costs_no_rule(tmp_path: Path, apart: list[subprocess.Popen[bytes]]) -> None:
+# A child that answers for the first file, then dies halfway through its answer for the second.
+DIES_MIDWAY = """
+import pickle, sys
+from reconciler.project.parseworker import LENGTH, answer
+root, paths = pickle.load(sys.stdin.buffer)
+for path, share in ((paths[0], 1), (paths[1], 0.5)):
+    data = pickle.dumps(answer(path, root))
+    sys.stdout.buffer.write(LENGTH.pack(len(data)) + data[: int(len(data) * share)])
+"""
+
+
+def test_a_child_dying_midway_costs_no_rule(
+    tmp_path: Path, apart: list[subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     config_path = _project(tmp_path)
-    expected = _loaded(config_path, reader=None)
+    expected = _loaded(config_path)
     paths, _ = find_manifests(tmp_path / "rules")
-    config = load_config(config_path)
-    killed: list[ScopeRef] = []
-
-    def kill_once(ref: ScopeRef) -> None:
-        if not killed:
-            apart[-1].kill()
-        killed.append(ref)
-
-    reader = parsing.ManifestReader(paths, tmp_path)
-    state = load_desired(config, config.select(()), on_scope=kill_once, reader=reader)
-    assert not reader.apart and apart[-1].returncode is not None
-    rules = [rule for scope in state.scopes.values() for rule in scope.rules]
-    assert (rules, state.digests) == expected
-    assert len(killed) == len(state.scopes) > 1
+    monkeypatch.setattr(parsing, "WORKER_COMMAND", [sys.executable, "-P", "-c", DIES_MIDWAY])
+    left: list[Path] = []
+    monkeypatch.setattr(parsing, "read_manifest", lambda path, *args: left.append(path) or read_manifest(path, *args))
+    assert _loaded(config_path) == expected
+    assert left == paths[1:]  # the first came from the child, the rest were read here
+    assert apart[-1].returncode is not None
 
 
 @pytest.mark.parametrize(
@@ -184,16 +190,20 @@ def test_a_child_that_fails_leaves_the_loading_to_this_process(
     assert _loaded(config_path) == expected
 
 
-def test_no_child_outlives_an_interrupted_loading(tmp_path: Path, apart: list[subprocess.Popen[bytes]]) -> None:
+def test_no_child_outlives_an_interrupted_loading(
+    tmp_path: Path, apart: list[subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = load_config(_project(tmp_path))
+    monkeypatch.setattr(parsing, "WORKER_COMMAND", [sys.executable, "-c", "import time; time.sleep(60)"])
 
-    def interrupt(ref: ScopeRef) -> None:
-        assert apart and apart[-1].poll() is None  # the child is still at work
-        raise KeyboardInterrupt
+    def interrupted(stream: Any, size: int) -> bytes:
+        assert apart[-1].poll() is None  # the child is at work
+        raise KeyboardInterrupt  # Ctrl-C while the loader waits for an answer
 
+    monkeypatch.setattr(parsing, "_read_exactly", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        load_desired(config, config.select(()), on_scope=interrupt)
-    assert apart[-1].returncode is not None  # killed and reaped
+        load_desired(config, config.select(()))
+    assert apart[-1].returncode == -signal.SIGKILL  # killed and reaped
 
 
 def test_a_small_project_starts_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
