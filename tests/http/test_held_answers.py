@@ -6,7 +6,9 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
+from reconciler.errors import ApiError
 from reconciler.http.client import HOLD_ANSWERS, ApiClient, BearerKey
 
 
@@ -44,3 +46,25 @@ def test_an_answer_that_may_wait_is_parsed_once_the_hold_ends() -> None:
 
     assert asyncio.run(go()) == ([{"id": 1}], [{"id": 2}])
     assert parsed == [[{"id": 1}], [{"id": 2}]]
+
+
+def test_a_held_answer_is_read_as_it_came() -> None:
+    """While it waits only its status, content type and body are kept: an HTML page is still said to be one."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>sign in</html>", headers={"Content-Type": "text/html", "X-Big": "x"})
+
+    async def go() -> None:
+        api = ApiClient("http://api.test", BearerKey("k"), transport=httpx.MockTransport(answer))
+        hold = asyncio.Event()
+        HOLD_ANSWERS.set(hold)
+        task = asyncio.create_task(api.read_json("/rules", lambda body: body, may_wait=True))
+        await asyncio.sleep(0.01)
+        hold.set()
+        try:
+            await task
+        finally:
+            await api.aclose()
+
+    with pytest.raises(ApiError, match="HTML page"):
+        asyncio.run(go())
