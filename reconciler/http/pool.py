@@ -33,6 +33,11 @@ _NO_SUCH_HOST = frozenset(
 )
 
 
+def origin_of(url: httpx.URL) -> Origin:
+    """Where a URL's requests go: scheme, host and port (the scheme's own when the URL gives none)."""
+    return (url.raw_scheme, url.raw_host, url.port or _DEFAULT_PORTS.get(url.raw_scheme, 80))
+
+
 class UnknownHost(httpx.ConnectError):
     """The host's name does not resolve: retrying cannot help."""
 
@@ -170,10 +175,21 @@ class PooledTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         url = request.url
-        origin = (url.raw_scheme, url.raw_host, url.port or _DEFAULT_PORTS.get(url.raw_scheme, 80))
         body = request.content if isinstance(request.stream, httpx.ByteStream) else await request.aread()
-        lines = [b"%s %s HTTP/1.1\r\n" % (request.method.encode("ascii"), url.raw_path)]
-        lines += [b"%s: %s\r\n" % header for header in request.headers.raw]
+        return await self.send(request.method, origin_of(url), url.raw_path, request.headers.raw, body, timeouts)
+
+    async def send(
+        self,
+        method: str,
+        origin: Origin,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        timeouts: dict[str, float | None],
+    ) -> httpx.Response:
+        """One request from its parts as they go on the wire (`target`: the path and query)."""
+        lines = [b"%s %s HTTP/1.1\r\n" % (method.encode("ascii"), target)]
+        lines += [b"%s: %s\r\n" % header for header in headers]
         lines.append(b"\r\n")
         connection = await self._acquire(origin, timeouts)
         try:

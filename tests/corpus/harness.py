@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
-from reconciler.http.pool import PooledTransport
+from reconciler.http.pool import Origin, PooledTransport
 
 CONFIG = b"""\
 version: 1
@@ -101,14 +102,22 @@ def requests_recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Every request the product tries to send, refused at the transport."""
     sent: list[str] = []
 
+    def refused(attempt: str) -> RequestAttempted:
+        sent.append(attempt)
+        return RequestAttempted(attempt)  # not an httpx error: never retried
+
     async def refuse(self: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
-        sent.append(f"{request.method} {request.url}")
-        raise RequestAttempted(f"{request.method} {request.url}")  # not an httpx error: never retried
+        raise refused(f"{request.method} {request.url}")
+
+    async def refuse_pooled(self: PooledTransport, method: str, origin: Origin, target: bytes, *_: Any) -> Any:
+        scheme, host, _ = origin
+        raise refused(f"{method} {scheme.decode()}://{host.decode()}{target.decode()}")
 
     with monkeypatch.context() as patch:
-        # Both transports: the client's own pooled one, and httpx's, should anything build a default client.
-        for transport in (PooledTransport, httpx.AsyncHTTPTransport):
-            patch.setattr(transport, "handle_async_request", refuse)
+        # Both transports: the client's own pooled one (whose every request, built by httpx or not, is
+        # sent by `send`), and httpx's, should anything build a default client.
+        patch.setattr(PooledTransport, "send", refuse_pooled)
+        patch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", refuse)
         yield sent
 
 
