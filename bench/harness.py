@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import os
 import re
 import resource
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +103,20 @@ def write_config(root: Path, sandbox: SandboxProcess, concurrency: int | None) -
 
 def load1() -> float:
     return os.getloadavg()[0]
+
+
+def cpu_probe_s(rounds: int = 3) -> float:
+    """CPU seconds of a fixed pure-Python loop, the best of `rounds`: a virtual machine's CPU speed can
+    change during a run (its host's other work), which the load average does not show but every
+    figure made of CPU time follows."""
+    best = math.inf
+    for _ in range(rounds):
+        start = time.process_time()
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        best = min(best, time.process_time() - start)
+    return best
 
 
 @dataclass

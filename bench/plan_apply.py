@@ -32,6 +32,7 @@ from bench.harness import (
     Run,
     SandboxProcess,
     by_provider,
+    cpu_probe_s,
     measured,
     median_run,
     run_command,
@@ -108,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         run_child(write_project, root, shape)
         run_child(write_empty_state, empty_root, root, shape)
         report.setup_s = time.perf_counter() - started
+        probe_start = cpu_probe_s()
         measure(root, empty_root, shape, args, runs, report)
+        report.cpu_probe_s = (probe_start, cpu_probe_s())
         report.total_s = time.perf_counter() - started
     return report.print()
 

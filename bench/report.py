@@ -3,6 +3,7 @@ engine alone, the machine's load, and one PASS/FAIL line per goal (exit 1 if any
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import sys
@@ -62,6 +63,7 @@ class Report:
     concurrency: int
     large: bool = False
     setup_s: float = 0.0
+    cpu_probe_s: tuple[float, float] = (math.nan, math.nan)  # at the start and at the end of the measures
     total_s: float = 0.0
     base_rss_mb: float = 0.0
     startup: dict[str, float] = field(default_factory=dict)
@@ -101,6 +103,10 @@ class Report:
             f"machine: {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python "
             f"{platform.python_version()}; load average {load1():.2f} at the end; other processes used "
             f"{self.others.cores:.2f} cores on average while whole processes ran"
+        )
+        print(
+            f"CPU speed: a fixed Python loop took {self.cpu_probe_s[0]:.3f} s before the measures and "
+            f"{self.cpu_probe_s[1]:.3f} s after (best of 3 each; a slower CPU lengthens every CPU-bound figure)"
         )
         print(f"setup (estate, manifests, sandbox states): {self.setup_s:.1f} s\n")
         self._print_whole()
