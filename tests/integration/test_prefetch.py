@@ -24,6 +24,19 @@ def reads_early(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prefetch, "EARLY_READS_MIN_BYTES", 0)
 
 
+@pytest.fixture
+def early(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The scopes whose reads started while the manifests loaded."""
+    started: list[str] = []
+
+    async def counted(providers: Any, ref: ScopeRef) -> Any:
+        started.append(str(ref))
+        return await fetch_scope(providers, ref)
+
+    monkeypatch.setattr(prefetch, "fetch_scope", counted)
+    return started
+
+
 def _apps(project: Project, *apps: int) -> None:
     tenant = project.tenant("onelogin-test")
     for app in apps:
@@ -32,15 +45,8 @@ def _apps(project: Project, *apps: int) -> None:
 
 
 def test_each_scope_is_read_once_however_early_its_read_starts(
-    project: Project, reads_early: None, monkeypatch: pytest.MonkeyPatch
+    project: Project, reads_early: None, early: list[str]
 ) -> None:
-    early: list[str] = []
-
-    async def counted(providers: Any, ref: ScopeRef) -> Any:
-        early.append(str(ref))
-        return await fetch_scope(providers, ref)
-
-    monkeypatch.setattr(prefetch, "fetch_scope", counted)
     _apps(project, 7, 8, 9)
     project.write("rules/p.yaml", "target: primo-test\nrules:\n  - {type: MDM_ONLINE, nonCompliantStatus: [OFFLINE]}\n")
     result = project.run("plan")
@@ -53,15 +59,8 @@ def test_each_scope_is_read_once_however_early_its_read_starts(
 
 
 def test_apply_reads_early_too_and_reads_each_scope_once_before_writing(
-    project: Project, reads_early: None, monkeypatch: pytest.MonkeyPatch
+    project: Project, reads_early: None, early: list[str]
 ) -> None:
-    early: list[str] = []
-
-    async def counted(providers: Any, ref: ScopeRef) -> Any:
-        early.append(str(ref))
-        return await fetch_scope(providers, ref)
-
-    monkeypatch.setattr(prefetch, "fetch_scope", counted)
     _apps(project, 7, 8, 9)
     result = project.run("apply", "--auto-approve")
     assert result.exit_code == 0, result.output
