@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import InputError
-from reconciler.project.yamlsource import NeedsRoundTrip, display_path, load_yaml
+from reconciler.project.yamlsource import display_path, load_yaml
 
 LENGTH = struct.Struct(">Q")
 PARSED, REFUSED, UNREAD = "parsed", "refused", "unread"  # an answer's kinds; UNREAD: read it yourself
@@ -40,9 +40,7 @@ def answer(path: Path, root: Path | None) -> tuple[str, tuple[Any, ...]]:
         file, tree = read_manifest(path, root, digests, round_trip=False)
     except InputError as exc:
         return str(path), (REFUSED, "", digests, exc.problems)
-    except NeedsRoundTrip:
-        return str(path), (UNREAD,)
-    except Exception:  # anything unexpected: the loader meets it as it would alone
+    except Exception:  # NeedsRoundTrip, or anything unexpected: the loader meets it as it would alone
         return str(path), (UNREAD,)
     return str(path), (PARSED, file, digests, tree)
 
