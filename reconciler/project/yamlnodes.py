@@ -52,7 +52,7 @@ class YamlMap(dict[Any, Any]):
     lc: Positions
 
     def __reduce__(self) -> tuple[Any, ...]:  # as Positions'
-        return _yaml_map, (dict(self), self.lc)
+        return _rebuilt, (YamlMap, dict(self), self.lc)
 
 
 class YamlSeq(list[Any]):
@@ -62,19 +62,13 @@ class YamlSeq(list[Any]):
     lc: Positions
 
     def __reduce__(self) -> tuple[Any, ...]:  # as Positions'
-        return _yaml_seq, (list(self), self.lc)
+        return _rebuilt, (YamlSeq, list(self), self.lc)
 
 
-def _yaml_map(items: dict[Any, Any], lc: Positions) -> YamlMap:
-    mapping = YamlMap(items)
-    mapping.lc = lc
-    return mapping
-
-
-def _yaml_seq(items: list[Any], lc: Positions) -> YamlSeq:
-    seq = YamlSeq(items)
-    seq.lc = lc
-    return seq
+def _rebuilt(kind: type[YamlMap] | type[YamlSeq], items: Any, lc: Positions) -> YamlMap | YamlSeq:
+    node = kind(items)
+    node.lc = lc
+    return node
 
 
 # Containers whose `lc` tells positions: ours, and ruamel's round-trip ones (which `import` edits).
