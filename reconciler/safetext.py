@@ -25,9 +25,11 @@ REDACTED = "***"
 # that short (the credential checks say so when they meet one).
 MIN_SECRET_LENGTH = 8
 # Control characters (but tab and line feed), DEL, C1 controls, lone surrogates and bidirectional
-# overrides and isolates ("Trojan Source"); an escape sequence that only sets colours (SGR) passes,
+# overrides and isolates ("Trojan Source").
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+# The same in what the reconciler prints, but an escape sequence that only sets colours (SGR) passes,
 # since the reconciler's own styling is made of those.
-_UNSAFE = re.compile(r"\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(r"\x1b\[[0-9;]*m|" + _CONTROLS.pattern)
 
 
 class SecretRegistry:
@@ -88,9 +90,6 @@ def register_secrets(values: Iterable[str]) -> None:
 def _escape(found: re.Match[str]) -> str:
     text = found.group()
     return text if len(text) > 1 else f"\\u{ord(text):04x}"
-
-
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 def escape_controls(text: str) -> str:
