@@ -378,7 +378,7 @@ class ApiClient:
         return parse_answer(response, method, self.where(path), read)
 
     async def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
-        return json_answer(await self.request("GET", path, params=params), "GET", self.where(path))
+        return await self.read_json(path, _as_is, params=params)
 
     async def read_json(
         self, path: str, read: Callable[[Any], T], *, params: dict[str, Any] | None = None, may_wait: bool = False
