@@ -122,10 +122,6 @@ def answer_failure(response: httpx.Response, method: str, path: str) -> ApiError
     )
 
 
-def json_answer(response: httpx.Response, method: str, path: str) -> Any:
-    return parse_answer(response, method, path, _as_is)
-
-
 def _as_is(answer: Any) -> Any:
     return answer
 
@@ -368,10 +364,13 @@ class ApiClient:
         response = await self._exchange(method, path, params=None, json=json, headers=headers)
         if not response.is_success:
             raise answer_failure(response, method, self.where(path))
-        answer = json_answer(response, method, self.where(path))
-        if isinstance(answer, dict):  # the credentials granted are secrets too: never shown, wherever echoed
-            register_secrets(v for k, v in answer.items() if isinstance(v, str) and k.endswith("token"))
-        return self.answer(response, method, path, read)
+
+        def granted(answer: Any) -> T:
+            if isinstance(answer, dict):  # the credentials granted are secrets too: never shown, wherever echoed
+                register_secrets(v for k, v in answer.items() if isinstance(v, str) and k.endswith("token"))
+            return read(answer)
+
+        return self.answer(response, method, path, granted)
 
     def answer(self, response: httpx.Response, method: str, path: str, read: Callable[[Any], T]) -> T:
         """`read` applied to a JSON answer: an answer of another shape is an ApiError saying how, in words."""
