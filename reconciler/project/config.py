@@ -150,23 +150,29 @@ class Target:
         register_secrets(env[var] for _, var in secrets if env.get(var))
         url = [("url", self.spec.url.env)] if isinstance(self.spec.url, EnvRef) else []
         for field, var in secrets + url:
-            value = env.get(var)
-            if not value:
-                found.append((field, f"environment variable {var} is not set"))
+            value = env.get(var, "")
+            if problem := _variable_problem(var, value, secret=field != "url"):
+                found.append((field, problem))
             elif field == "url" and (problem := url_problem(value, allow_http=self.spec.allow_insecure_http)):
                 found.append((field, f"the URL in environment variable {var} {problem}"))
-            elif field != "url" and (problem := credential_value_problem(value)):
-                found.append((field, unfit_variable(var, problem)))
         return found
+
+
+def _variable_problem(name: str, value: str, *, secret: bool) -> str | None:
+    """Why the value of environment variable `name` cannot be used, or None; a secret is also checked
+    for what a request header cannot carry."""
+    if not value:
+        return f"environment variable {name} is not set"
+    if secret and (problem := credential_value_problem(value)):
+        return unfit_variable(name, problem)
+    return None
 
 
 def _env_value(name: str, environ: dict[str, str] | None, *, secret: bool = False) -> str:
     env = os.environ if environ is None else environ
-    value = env.get(name)
-    if not value:
-        raise InputError([Problem(Location(CONFIG_FILE), "", f"environment variable {name} is not set")])
-    if secret and (problem := credential_value_problem(value)):
-        raise InputError([Problem(Location(CONFIG_FILE), "", unfit_variable(name, problem))])
+    value = env.get(name, "")
+    if problem := _variable_problem(name, value, secret=secret):
+        raise InputError([Problem(Location(CONFIG_FILE), "", problem)])
     return value
 
 
