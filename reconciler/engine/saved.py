@@ -11,6 +11,7 @@ The file holds what the plan JSON holds (rule bodies, ids, file names), never a 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,7 @@ class ReviewedPlan:
         strays = [str(scope.ref) for scope in plan.scopes if scope.target not in targets]
         if strays:
             raise ValueError(f"scope {strays[0]} is of a target not in `targets`")
-        refs = [scope.ref for scope in plan.scopes]
-        twice = sorted({str(ref) for ref in refs if refs.count(ref) > 1})
+        twice = sorted(str(ref) for ref, count in Counter(scope.ref for scope in plan.scopes).items() if count > 1)
         if twice:  # a plan names each scope once: a second block would be compared away, never applied
             raise ValueError(f"scope {twice[0]} is in the plan more than once")
         return cls(plan, targets, fingerprints, shard, prune=prune)
