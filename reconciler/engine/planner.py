@@ -169,17 +169,33 @@ def _plan_reorder(
 def _place_creates(sequence: list[dict[str, Any]], target: list[str], creates: list[Change]) -> None:
     """Set each create's 1-based `position`: right after the rule before it in the manifest (before the
     first managed rule for the manifest's first), so creates made one by one in manifest order leave
-    the scope in order without a sort. A rule that lands last keeps `position` None (appended)."""
-    previous = {name: target[index - 1] if index else None for index, name in enumerate(target)}
-    order = [entry.get("identity") for entry in sequence]
-    for change in creates:
-        before = previous[change.identity]
-        if before is not None:
-            index = order.index(before) + 1
+    the scope in order without a sort. A rule that lands last keeps `position` None (appended).
+
+    The scope's order once every create is made is built in one pass: managed rules already stand in
+    manifest order, so a create's slot when it is made (the creates before it are made, none after it)
+    is its slot in that order, and it lands last when only creates follow it there."""
+    created = {change.identity for change in creates}
+    following: dict[str | None, list[str]] = {}  # the creates right after each managed rule (None: before all)
+    anchor: str | None = None
+    for name in target:
+        if name in created:
+            following.setdefault(anchor, []).append(name)
         else:
-            index = next((i for i, name in enumerate(order) if name is not None), len(order))
-        order.insert(index, change.identity)
-        change.position = None if index == len(order) - 1 else index + 1
+            anchor = name
+    leading = following.pop(None, [])
+    order: list[str | None] = []  # identities, None for a rule left alone
+    for entry in sequence:
+        name = entry.get("identity")
+        if name is not None:
+            order += leading
+            leading = []
+        order.append(name)
+        order += following.get(name, [])
+    order += leading  # no managed rule stands: the manifest's first creates are appended
+    last_kept = max((i for i, name in enumerate(order) if name not in created), default=-1)
+    slots = {name: i + 1 for i, name in enumerate(order) if name in created and i < last_kept}
+    for change in creates:
+        change.position = slots.get(change.identity)
 
 
 def plan_scope_or_error(
