@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from reconciler.cli import main
 from tests.corpus.servers import Answer, Request, canned_server
@@ -181,6 +181,14 @@ def project(root: Path, case: Wrong, url: str) -> None:
     (root / "rules" / "a.yaml").write_text(MANIFEST[case.provider], encoding="utf-8")
 
 
+def run_failing(command: Sequence[str]) -> Result:
+    """`command` run as users run it: it fails with exit code 1, never with a Python error."""
+    result = CliRunner().invoke(main, ["--no-color", *command], env=ENV, catch_exceptions=True)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1, result.output
+    return result
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_an_answer_of_the_wrong_kind_is_said_in_words(
     case: Wrong, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -189,10 +197,8 @@ def test_an_answer_of_the_wrong_kind_is_said_in_words(
         project(tmp_path, case, server.url)
         monkeypatch.chdir(tmp_path)
         started = time.monotonic()
-        result = CliRunner().invoke(main, ["--no-color", "plan"], env=ENV, catch_exceptions=True)
+        result = run_failing(["plan"])
         seconds = time.monotonic() - started
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 1, result.output
     port = server.url.rsplit(":", 1)[1]
     request = (case.path or f"GET 127.0.0.1:{{port}}{RULES_PATH[case.provider]}").format(port=port)
     failures = [line.strip() for line in result.stdout.splitlines() if "could not read live rules" in line]
@@ -225,9 +231,7 @@ def test_a_write_answered_in_the_wrong_shape_fails_that_change_in_words(
     with canned_server(answer) as server:
         project(tmp_path, case, server.url)
         monkeypatch.chdir(tmp_path)
-        result = CliRunner().invoke(main, ["--no-color", "apply", "--auto-approve"], env=ENV, catch_exceptions=True)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 1, result.output
+        result = run_failing(["apply", "--auto-approve"])
     [failed] = [line for line in result.output.splitlines() if change in line]
     assert f"POST 127.0.0.1:{server.url.rsplit(':', 1)[1]}{RULES_PATH[provider]}" in failed and message in failed
 
@@ -242,9 +246,7 @@ def test_commands_without_a_plan_name_the_target_of_a_wrong_answer(
     with canned_server(lambda request: case.token if request.path == TOKEN_PATH else html()) as server:
         project(tmp_path, case, server.url)
         monkeypatch.chdir(tmp_path)
-        result = CliRunner().invoke(main, ["--no-color", *command], env=ENV, catch_exceptions=True)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 1, result.output
+        result = run_failing(command)
     [error] = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert error.startswith(f"error: target 't': GET 127.0.0.1:{server.url.rsplit(':', 1)[1]}/api/2/apps/5"), error
     assert error.endswith("HTTP 200: the answer is an HTML page, not JSON (a proxy, gateway or login page?)"), error
