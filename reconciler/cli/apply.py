@@ -22,7 +22,7 @@ from reconciler.cli.options import (
     reports_errors,
     target_option,
 )
-from reconciler.cli.writing import print_written, watched
+from reconciler.cli.writing import print_warnings, print_written, watched
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Mapping
@@ -45,11 +45,6 @@ def _echo_json_outcome(result: Plan, report: ApplyReport | None) -> None:
     click.echo(json_text({"plan": result.to_json(), "apply": outcome}))
 
 
-def _warn(warnings: list[str]) -> None:
-    for warning in warnings:
-        click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
-
-
 async def _read_and_apply(
     config_path: Path, targets: tuple[str, ...], prune: bool | None, auto_approve: bool, as_json: bool, force: bool
 ) -> int:
@@ -62,7 +57,7 @@ async def _read_and_apply(
 
     reading = await open_reading(config_path, targets)
     with hold_target_locks(written_targets(reading.workspace), "apply") as warnings:
-        _warn(warnings)
+        print_warnings(warnings)
         return await _plan_and_apply(
             reading.workspace, prune, auto_approve, as_json, force, sessions=reading.sessions, started=reading.started
         )
@@ -150,5 +145,5 @@ def apply(
     saved = read_plan_file(plan_file)
     workspace = plan_workspace(open_workspace(config_path, tuple(saved.targets)), saved)
     with hold_target_locks(written_targets(workspace), "apply") as warnings:
-        _warn(warnings)
+        print_warnings(warnings)
         sys.exit(eventloop.run(_plan_and_apply(workspace, prune, auto_approve, as_json, force, saved)))

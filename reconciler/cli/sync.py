@@ -30,7 +30,7 @@ from reconciler.cli.options import (
     target_option,
     write_markdown,
 )
-from reconciler.cli.writing import print_written, watched
+from reconciler.cli.writing import print_warnings, print_written, watched
 from reconciler.errors import ReconcilerError
 
 if TYPE_CHECKING:
@@ -172,8 +172,7 @@ def sync(
         workspace, prune=prune, repair=repair, force=force, confirm=confirm, on_planned=shown, watch=watched(as_json)
     )
     with hold_target_locks(written_targets(workspace) if repair else [], "sync --repair") as warnings:
-        for warning in warnings:
-            click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
+        print_warnings(warnings)
         report = eventloop.run(work)
     print_outcome(report, output)
     sys.exit(exit_code(report))

@@ -33,6 +33,12 @@ def watched(as_json: bool) -> Watch:
     return watch
 
 
+def print_warnings(warnings: list[str]) -> None:
+    """On stderr, in yellow, the warnings of the target locks taken before the writes."""
+    for warning in warnings:
+        click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
+
+
 def print_written(plan: Plan, written: Written) -> None:
     """On stderr, what stopped the writes, if anything did; the report of those made is the command's."""
     from reconciler.render.text import render_interrupted
