@@ -50,10 +50,10 @@ def startup_figures() -> tuple[dict[str, float], str, float]:
 
     machine, children, started = machine_busy_s(), children_cpu_s(), time.perf_counter()
     figures = startup.startup_figures(STARTUP_RUNS)
-    wall = time.perf_counter() - started
-    others = max(0.0, (machine_busy_s() - machine) - (children_cpu_s() - children)) / wall
+    others = Others()
+    others.add(machine_busy_s() - machine, children_cpu_s() - children, time.perf_counter() - started)
     named = {"python -c pass": figures["python"], "--help": figures["help"], "validate (examples)": figures["validate"]}
-    return named, f"bench/startup.py, median of {STARTUP_RUNS}", others
+    return named, f"bench/startup.py, median of {STARTUP_RUNS}", others.cores
 
 
 @dataclass
