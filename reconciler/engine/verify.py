@@ -18,9 +18,18 @@ from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError
 
 
+def applied_changes(report: ApplyReport) -> dict[ScopeRef, list[Change]]:
+    """The changes applied, by scope: grouped in one pass (scopes x outcomes took minutes at 100,000 rules)."""
+    applied: dict[ScopeRef, list[Change]] = {}
+    for outcome in report.outcomes:
+        if outcome.status == "applied":
+            applied.setdefault(ScopeRef(outcome.target, outcome.scope), []).append(outcome.change)
+    return applied
+
+
 def written_scopes(report: ApplyReport) -> list[ScopeRef]:
     """The scopes where at least one change was applied, in a stable order."""
-    return sorted({ScopeRef(o.target, o.scope) for o in report.outcomes if o.status == "applied"})
+    return sorted(applied_changes(report))
 
 
 def _difference(change: Change) -> str:
@@ -90,10 +99,7 @@ def verify_plan(
     """A check of each scope the apply wrote to, from its live rules read again (`live`)."""
     labels = {scope.ref: scope.label for scope in plan.scopes}
     checks, repairs = [], Plan()
-    applied_in: dict[ScopeRef, list[Change]] = {}  # grouped once: scopes x outcomes took minutes at 100,000 rules
-    for outcome in report.outcomes:
-        if outcome.status == "applied":
-            applied_in.setdefault(ScopeRef(outcome.target, outcome.scope), []).append(outcome.change)
+    applied_in = applied_changes(report)
     for ref, state in sorted(live.items()):
         applied = applied_in.get(ref, [])
         differences, again = check_scope(providers[ref.target], desired[ref], state, applied, prune=prune[ref.target])
