@@ -3,7 +3,8 @@
 A saved plan records what it was made from: a fingerprint of every manifest file that fed it (and of
 the config) and of each scope's live rules as read. Applying it re-reads both; if anything changed,
 the reviewed changes may no longer be the right ones, so apply refuses and names what changed.
-Applying sends the plan's own changes (bodies, refs, order), never a fresh plan's.
+Applying plans again from them and writes only a plan that is the file's own, change for change
+(`plan_differences`): nothing the file alone says is acted on.
 
 The file holds what the plan JSON holds (rule bodies, ids, file names), never a credential or URL.
 """
