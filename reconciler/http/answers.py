@@ -65,9 +65,14 @@ def a_text(value: Any, what: str) -> str:
     return value
 
 
+def ascii_digits(text: str) -> bool:
+    """Whether `text` is digits 0-9 only: str.isdigit also takes "²" and other digits int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def whole_number(value: Any, what: str, *, minimum: int = 0) -> int:
     """A whole number, given as a JSON number or as its digits (some APIs send numbers in headers or texts)."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and ascii_digits(value.strip()):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         shown = describe(value) if not isinstance(value, int) or isinstance(value, bool) else str(value)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 
 from reconciler.engine.model import DesiredRule
 from reconciler.errors import ApiError, NameNotResolved, Problem, suggest
+from reconciler.http.answers import ascii_digits
 from reconciler.providers import onelogin_answers as answers
 
 if TYPE_CHECKING:
@@ -138,7 +139,9 @@ class Catalogues:
             items = self.client.answer(response, "GET", "/api/2/apps", answers.apps)
             apps.update(items)
             total_pages = response.headers.get("Total-Pages")
-            last = int(total_pages) <= page if total_pages and total_pages.isdigit() else len(items) < APPS_PAGE_SIZE
+            last = (
+                int(total_pages) <= page if total_pages and ascii_digits(total_pages) else len(items) < APPS_PAGE_SIZE
+            )
             if last or not items:
                 break
         return dict(sorted(apps.items()))

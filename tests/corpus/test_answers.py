@@ -87,6 +87,12 @@ CASES = [
         js({"data": [], "pagination": {"totalPages": "many"}}),
         "pagination.totalPages is a text, not a whole number",
     ),
+    Wrong(  # "²" passes str.isdigit, yet int() refuses it
+        "primo-pages-superscript",
+        "primo",
+        js({"data": [], "pagination": {"totalPages": "\u00b2"}}),
+        "pagination.totalPages is a text, not a whole number",
+    ),
     Wrong(
         "primo-pages-endless",
         "primo",
@@ -250,3 +256,28 @@ def test_commands_without_a_plan_name_the_target_of_a_wrong_answer(
     [error] = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert error.startswith(f"error: target 't': GET 127.0.0.1:{server.url.rsplit(':', 1)[1]}/api/2/apps/5"), error
     assert error.endswith("HTTP 200: the answer is an HTML page, not JSON (a proxy, gateway or login page?)"), error
+
+
+@pytest.mark.parametrize("total_pages", ["²", "many", "-1", ""])
+def test_an_apps_list_whose_page_count_is_no_number_ends_at_a_short_page(
+    total_pages: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `Total-Pages` of the apps list is a header: a text that is not ASCII digits ("²" passes
+    # str.isdigit, yet int() refuses it) is read as no count at all: the list ends at its first short page.
+    case = Wrong("apps-total-pages", "onelogin", js([]), "")
+    apps = Answer(200, json.dumps([{"id": 5, "name": "Five"}]).encode(), headers={"Total-Pages": total_pages})
+
+    def answer(request: Request) -> Answer:
+        return apps if request.path.startswith("/api/2/apps?") else handler(case)(request)
+
+    with canned_server(answer) as server:
+        project(tmp_path, case, server.url)
+        (tmp_path / "rules" / "a.yaml").write_text(
+            MANIFEST["onelogin"].replace("app: 5", "app: {name: Five}"), encoding="utf-8"
+        )
+        monkeypatch.chdir(tmp_path)
+        result = CliRunner().invoke(main, ["--no-color", "plan"], env=ENV, catch_exceptions=True)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 0, result.output
+    assert '+ create "r"' in result.output, result.output
+    assert [r.path for r in server.requests].count("/api/2/apps?limit=1000&page=1") == 1
