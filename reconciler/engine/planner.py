@@ -49,14 +49,15 @@ def _matches(provider: type[Provider], live: LiveRule, after: dict[str, Any]) ->
     return not field_changes(comparable(provider, live.body, after), after)
 
 
+def _scope_plan(provider: type[Provider], desired: DesiredScope, error: str | None = None) -> ScopePlan:
+    """The scope's plan with no change yet, shown by the manifests' name for the scope if they give one."""
+    ref = desired.ref
+    label = desired.label or provider.scope_label(ref.scope)
+    return ScopePlan(ref.target, provider.name, ref.scope, label, error=error, delete_verb=provider.delete_verb)
+
+
 def plan_scope(provider: type[Provider], desired: DesiredScope, live: LiveScope, *, prune: bool) -> ScopePlan:
-    scope_plan = ScopePlan(
-        desired.ref.target,
-        provider.name,
-        desired.ref.scope,
-        desired.label or provider.scope_label(desired.ref.scope),
-        delete_verb=provider.delete_verb,
-    )
+    scope_plan = _scope_plan(provider, desired)
     bodies = {rule.identity: provider.normalize(rule.body) for rule in desired.rules}  # each once: a third of planning
     by_identity, extras = _match_live(provider, bodies, live.rules)
     wanted = {rule.identity for rule in desired.rules}
@@ -212,9 +213,7 @@ def plan_scope_or_error(
             return plan_scope(provider, desired, state, prune=prune)
         except SHAPE_ERRORS as exc:
             state = ApiError(_unreadable(provider, state, exc), code="unexpected answer")
-    label = desired.label or provider.scope_label(desired.ref.scope)
-    ref = desired.ref
-    return ScopePlan(ref.target, provider.name, ref.scope, label, error=str(state), delete_verb=provider.delete_verb)
+    return _scope_plan(provider, desired, error=str(state))
 
 
 def _unreadable(provider: type[Provider], live: LiveScope, exc: Exception) -> str:
