@@ -13,7 +13,6 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -21,6 +20,7 @@ import httpx
 
 from reconciler.errors import ApiError
 from reconciler.http.answers import T, parse_answer
+from reconciler.http.holding import HOLD_ANSWERS
 from reconciler.http.limits import InFlightLimit, RateLimitThrottle
 from reconciler.http.pool import Origin, PooledTransport, UnknownHost, origin_of
 from reconciler.http.retry import (
@@ -124,12 +124,6 @@ def answer_failure(response: httpx.Response, method: str, path: str) -> ApiError
 
 def _as_is(answer: Any) -> Any:
     return answer
-
-
-# While set (in the context of a task that reads), answers that may wait do so, unparsed, until the
-# event: reads begun while manifests load keep their answers as bytes until loading ends, a fraction
-# of their size parsed (runner/prefetch.py).
-HOLD_ANSWERS: ContextVar[asyncio.Event | None] = ContextVar("HOLD_ANSWERS", default=None)
 
 
 class ApiClient:
@@ -384,7 +378,7 @@ class ApiClient:
     ) -> T:
         """GET `path` and apply `read` to its JSON answer (see `answer`). `may_wait`: nothing the read
         sends next depends on this answer (not a page that says whether more follow), so it may wait
-        unparsed while HOLD_ANSWERS says so."""
+        unparsed while HOLD_ANSWERS says so (http/holding.py)."""
         response = await self.request("GET", path, params=params)
         held = HOLD_ANSWERS.get() if may_wait else None
         if held is not None:
@@ -393,5 +387,6 @@ class ApiClient:
             kind = response.headers.get("Content-Type")
             headers = {"Content-Type": kind} if kind is not None else None
             response = httpx.Response(response.status_code, headers=headers, content=response.content)
-            await held.wait()
+            async with held.turn():
+                return self.answer(response, "GET", path, read)
         return self.answer(response, "GET", path, read)

@@ -6,7 +6,8 @@ plan loads the manifests in a worker thread while the event loop starts each sco
 a manifest naming the scope has loaded (the OneLogin token with the first app), and plans each scope
 once everything has loaded. An early read's answers wait unparsed (bytes) until loading ends: parsed
 into dicts, the live rules of a scope take several times their size, and most scopes of a large
-project are read before its manifests have loaded (HOLD_ANSWERS in http/client.py).
+project are read before its manifests have loaded. Once they have, the held answers are taken in one
+per turn of the event loop, so that the requests still in flight go on meanwhile (http/holding.py).
 
 Only a large project reads early: one whose manifests hold at least EARLY_READS_MIN_BYTES (about
 4,000 rules), where loading takes long enough for the overlap to matter. Its YAML is parsed by a child
@@ -34,7 +35,7 @@ from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.read import fetch_scope
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
-from reconciler.http.client import HOLD_ANSWERS
+from reconciler.http.holding import HOLD_ANSWERS, AnswerHold
 from reconciler.project.config import Config, load_config
 from reconciler.project.loader import manifest_files
 from reconciler.project.parsing import ManifestReader, manifest_bytes_reach
@@ -96,7 +97,7 @@ async def _open_reading(
     started: dict[ScopeRef, asyncio.Task[LiveScope | ApiError]] = {}
     resolving: set[asyncio.Task[None]] = set()
     loop = asyncio.get_running_loop()
-    loaded_all = asyncio.Event()
+    loaded_all = AnswerHold()
 
     async def read(loaded: ScopeRef) -> None:
         # A scope named by name (a OneLogin app's title) is read under its id: the name is looked up
@@ -133,7 +134,7 @@ async def _open_reading(
         raise
     finally:
         sys.setswitchinterval(interval)
-        loaded_all.set()
+        loaded_all.release()
     return Reading(whole, shard_workspace(whole, shard), sessions, started)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import httpx
 import pytest
 
 from reconciler.errors import ApiError
-from reconciler.http.client import HOLD_ANSWERS, ApiClient, BearerKey
+from reconciler.http.client import ApiClient, BearerKey
+from reconciler.http.holding import HOLD_ANSWERS, AnswerHold
 
 
 def test_an_answer_that_may_wait_is_parsed_once_the_hold_ends() -> None:
@@ -26,7 +28,7 @@ def test_an_answer_that_may_wait_is_parsed_once_the_hold_ends() -> None:
 
     async def go() -> tuple[Any, Any]:
         api = ApiClient("http://api.test", BearerKey("k"), transport=httpx.MockTransport(answer))
-        hold = asyncio.Event()
+        hold = AnswerHold()
 
         async def reads() -> tuple[Any, Any]:
             HOLD_ANSWERS.set(hold)  # this task's context, as the loading's reads set it
@@ -39,7 +41,7 @@ def test_an_answer_that_may_wait_is_parsed_once_the_hold_ends() -> None:
             await asyncio.sleep(0)
         assert sent == ["/pages", "/rules"] and len(parsed) == 1  # answered, not parsed
         assert HOLD_ANSWERS.get() is None  # only the reading task holds
-        hold.set()
+        hold.release()
         result = await task
         await api.aclose()
         return result
@@ -56,11 +58,11 @@ def test_a_held_answer_is_read_as_it_came() -> None:
 
     async def go() -> None:
         api = ApiClient("http://api.test", BearerKey("k"), transport=httpx.MockTransport(answer))
-        hold = asyncio.Event()
+        hold = AnswerHold()
         HOLD_ANSWERS.set(hold)
         task = asyncio.create_task(api.read_json("/rules", lambda body: body, may_wait=True))
         await asyncio.sleep(0.01)
-        hold.set()
+        hold.release()
         try:
             await task
         finally:
@@ -68,3 +70,47 @@ def test_a_held_answer_is_read_as_it_came() -> None:
 
     with pytest.raises(ApiError, match="HTML page"):
         asyncio.run(go())
+
+
+def test_held_answers_are_taken_in_one_per_turn_of_the_loop() -> None:
+    """Thousands of answers held while a large project loads: parsed all in one go, they would stop the
+    event loop for as long as a second, with no request sent meanwhile."""
+    events: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[])
+
+    def read(body: Any) -> Any:
+        events.append("parse")
+        return body
+
+    async def go() -> None:
+        api = ApiClient("http://api.test", BearerKey("k"), transport=httpx.MockTransport(answer))
+        hold = AnswerHold()
+
+        async def held_read(path: str) -> Any:
+            HOLD_ANSWERS.set(hold)
+            return await api.read_json(path, read, may_wait=True)
+
+        reads = [asyncio.create_task(held_read(f"/rules/{n}")) for n in range(5)]
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert events == []
+        ticking = True
+
+        async def ticker() -> None:  # stands for the loop's other work: answers to take in, requests to send
+            while ticking:
+                events.append("tick")
+                await asyncio.sleep(0)
+
+        tick_task = asyncio.create_task(ticker())
+        hold.release()
+        await asyncio.gather(*reads)
+        ticking = False
+        await tick_task
+        await api.aclose()
+
+    asyncio.run(go())
+    parses = [n for n, event in enumerate(events) if event == "parse"]
+    assert len(parses) == 5
+    assert all(later - earlier > 1 for earlier, later in itertools.pairwise(parses)), events
