@@ -387,6 +387,5 @@ class ApiClient:
             kind = response.headers.get("Content-Type")
             headers = {"Content-Type": kind} if kind is not None else None
             response = httpx.Response(response.status_code, headers=headers, content=response.content)
-            async with held.turn():
-                return self.answer(response, "GET", path, read)
+            return await held.take(lambda: self.answer(response, "GET", path, read))
         return self.answer(response, "GET", path, read)

@@ -6,8 +6,8 @@ plan loads the manifests in a worker thread while the event loop starts each sco
 a manifest naming the scope has loaded (the OneLogin token with the first app), and plans each scope
 once everything has loaded. An early read's answers wait unparsed (bytes) until loading ends: parsed
 into dicts, the live rules of a scope take several times their size, and most scopes of a large
-project are read before its manifests have loaded. Once they have, the held answers are taken in one
-per turn of the event loop, so that the requests still in flight go on meanwhile (http/holding.py).
+project are read before its manifests have loaded. Once they have, the held answers are read a few
+milliseconds at a time, so that the requests still in flight go on meanwhile (http/holding.py).
 
 Only a large project reads early: one whose manifests hold at least EARLY_READS_MIN_BYTES (about
 4,000 rules), where loading takes long enough for the overlap to matter. Its YAML is parsed by a child

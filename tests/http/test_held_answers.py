@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from typing import Any
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 
 from reconciler.errors import ApiError
 from reconciler.http.client import ApiClient, BearerKey
-from reconciler.http.holding import HOLD_ANSWERS, AnswerHold
+from reconciler.http.holding import HOLD_ANSWERS, SLICE_S, AnswerHold
 
 
 def test_an_answer_that_may_wait_is_parsed_once_the_hold_ends() -> None:
@@ -72,7 +73,7 @@ def test_a_held_answer_is_read_as_it_came() -> None:
         asyncio.run(go())
 
 
-def test_held_answers_are_taken_in_one_per_turn_of_the_loop() -> None:
+def test_held_answers_are_taken_a_slice_at_a_time() -> None:
     """Thousands of answers held while a large project loads: parsed all in one go, they would stop the
     event loop for as long as a second, with no request sent meanwhile."""
     events: list[str] = []
@@ -81,6 +82,7 @@ def test_held_answers_are_taken_in_one_per_turn_of_the_loop() -> None:
         return httpx.Response(200, json=[])
 
     def read(body: Any) -> Any:
+        time.sleep(0.002)  # each answer takes a while to read: a slice holds two or three
         events.append("parse")
         return body
 
@@ -92,7 +94,7 @@ def test_held_answers_are_taken_in_one_per_turn_of_the_loop() -> None:
             HOLD_ANSWERS.set(hold)
             return await api.read_json(path, read, may_wait=True)
 
-        reads = [asyncio.create_task(held_read(f"/rules/{n}")) for n in range(5)]
+        reads = [asyncio.create_task(held_read(f"/rules/{n}")) for n in range(12)]
         for _ in range(50):
             await asyncio.sleep(0)
         assert events == []
@@ -111,6 +113,34 @@ def test_held_answers_are_taken_in_one_per_turn_of_the_loop() -> None:
         await api.aclose()
 
     asyncio.run(go())
-    parses = [n for n, event in enumerate(events) if event == "parse"]
-    assert len(parses) == 5
-    assert all(later - earlier > 1 for earlier, later in itertools.pairwise(parses)), events
+    slices = [len(list(run)) for parsed, run in itertools.groupby(events) if parsed == "parse"]
+    assert sum(slices) == 12
+    assert len(slices) >= 4 and max(slices) <= 1 + int(SLICE_S / 0.002), slices
+
+
+def test_a_held_read_given_up_is_never_read() -> None:
+    """A project found to have a problem cancels its early reads: their answers are dropped unread."""
+    read_paths: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[request.url.path])
+
+    async def go() -> Any:
+        api = ApiClient("http://api.test", BearerKey("k"), transport=httpx.MockTransport(answer))
+        hold = AnswerHold()
+
+        async def held_read(path: str) -> Any:
+            HOLD_ANSWERS.set(hold)
+            return await api.read_json(path, lambda body: read_paths.append(body[0]) or body, may_wait=True)
+
+        given_up, kept = asyncio.create_task(held_read("/given-up")), asyncio.create_task(held_read("/kept"))
+        for _ in range(50):
+            await asyncio.sleep(0)
+        given_up.cancel()
+        hold.release()
+        result = await kept
+        await api.aclose()
+        return result
+
+    assert asyncio.run(go()) == ["/kept"]
+    assert read_paths == ["/kept"]
