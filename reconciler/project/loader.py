@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from reconciler.engine.provider import Provider
 from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.project import variables
 from reconciler.project.config import Config, Target
+from reconciler.project.finding import find_manifests
 from reconciler.project.parsing import ManifestReader
 from reconciler.project.validation import validate_model
 from reconciler.project.yamlsource import display_path, locate_in_file, node_location, plain
@@ -28,65 +28,6 @@ RULE_META_KEYS = ("protect", *TARGET_FILTER_KEYS)  # reconciler's own per-rule s
 # A large plan keeps one rule per manifest rule and target: each shares `("rules", i)` and its field order.
 _rule_path = lru_cache(maxsize=4096)(lambda index: ("rules", index))
 _shared_fields = lru_cache(maxsize=1024)(lambda fields: fields)
-
-MANIFEST_SUFFIXES = (".yaml", ".yml")  # in any case: `.YAML` and `.Yml` are manifests too
-
-
-def manifest_files(rules_dir: Path) -> list[Path]:
-    """Every manifest, in a stable order so that plans and errors are deterministic."""
-    return find_manifests(rules_dir)[0]
-
-
-def find_manifests(rules_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Every manifest under `rules_dir`, following symbolic links, and what could not be read there.
-
-    Nothing is skipped silently: a folder that cannot be listed, a broken link or a manifest that is
-    not a regular file is a problem (path, message), so that no rule is lost without a word.
-    """
-    if not rules_dir.is_dir():
-        return [], [(rules_dir, "is not a folder" if rules_dir.exists() else "folder not found")]
-    files: dict[Path, Path] = {}  # real path -> path as found; a file reached twice is read once
-    problems: list[tuple[Path, str]] = []
-    seen_folders: set[Path] = set()
-    folders = [rules_dir]
-    while folders:
-        folder = folders.pop()
-        real = folder.resolve()
-        if real in seen_folders:
-            continue  # a link back into the tree: its files are read where they are
-        seen_folders.add(real)
-        try:
-            entries = list(os.scandir(folder))
-        except OSError as exc:
-            problems.append((folder, f"cannot read folder: {exc.strerror}"))
-            continue
-        for entry in entries:
-            path = Path(entry.path)
-            link = entry.is_symlink()
-            if _is_folder(entry):
-                folders.append(path)
-            elif link and not path.exists():  # whatever its name: it may have led to a folder
-                problems.append((path, f"broken symbolic link (to {os.readlink(path)}): {_missing(path)}"))
-            elif path.suffix.lower() not in MANIFEST_SUFFIXES:
-                continue
-            elif not path.is_file():
-                problems.append((path, "not a regular file, so it is not read as a manifest"))
-            else:  # a file that is no link is where its folder is: resolving the folder once is enough
-                files.setdefault(path.resolve() if link else real / entry.name, path)
-    return sorted(files.values()), sorted(problems)
-
-
-def _missing(link: Path) -> str:
-    if link.suffix.lower() in MANIFEST_SUFFIXES:
-        return "the manifest is missing"
-    return "what it named is missing (a folder of manifests?); remove the link or restore its target"
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()  # follows a symbolic link
-    except OSError:
-        return False
 
 
 def _file_targets(raw: dict[str, Any], config: Config, file: str, problems: list[Problem]) -> list[str]:

@@ -17,7 +17,7 @@ from reconciler.engine.model import DesiredState, ScopeRef, format_field_path
 from reconciler.engine.ruletests import RuleCase
 from reconciler.errors import InputError, Location, Problem, suggest
 from reconciler.project.config import Config, Target
-from reconciler.project.loader import manifest_files
+from reconciler.project.finding import manifest_files
 from reconciler.project.validation import validate_model
 from reconciler.project.yamlsource import display_path, load_yaml, node_location, plain
 from reconciler.providers.registry import EVALUATORS

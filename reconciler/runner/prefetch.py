@@ -37,7 +37,7 @@ from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.http.holding import HOLD_ANSWERS, AnswerHold
 from reconciler.project.config import Config, load_config
-from reconciler.project.loader import manifest_files
+from reconciler.project.finding import manifest_files
 from reconciler.project.parsing import ManifestReader, manifest_bytes_reach
 from reconciler.project.ruletests import rule_test_files
 from reconciler.runner.sessions import Sessions

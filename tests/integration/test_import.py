@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from reconciler.cli.demo import prepare_sandbox
 from reconciler.project.config import load_config
-from reconciler.project.loader import load_desired, manifest_files
+from reconciler.project.finding import manifest_files
+from reconciler.project.loader import load_desired
 from reconciler.providers.registry import PROVIDERS
 from reconciler.runner.resolve import resolve_names
 from reconciler.runner.sessions import Sessions

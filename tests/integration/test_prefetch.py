@@ -11,7 +11,7 @@ import pytest
 from reconciler.engine.model import ScopeRef
 from reconciler.engine.read import fetch_scope
 from reconciler.project import parsing
-from reconciler.project.loader import manifest_files
+from reconciler.project.finding import manifest_files
 from reconciler.project.parsing import manifest_bytes_reach
 from reconciler.runner import prefetch
 from tests.conftest import Project

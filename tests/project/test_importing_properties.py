@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from reconciler.engine.model import LiveRule
 from reconciler.project.config import Config
-from reconciler.project.loader import load_desired, manifest_files
+from reconciler.project.finding import manifest_files
+from reconciler.project.loader import load_desired
 from reconciler.providers.registry import PROVIDERS
 from tests.project.test_importing import assert_plan_is_empty, offline_project, run_import
 from tests.strategies import onelogin_rules, primo_rules, vizivault_rules

@@ -18,7 +18,8 @@ from reconciler.engine.model import DesiredState
 from reconciler.errors import InputError
 from reconciler.project import parsing
 from reconciler.project.config import load_config
-from reconciler.project.loader import find_manifests, load_desired
+from reconciler.project.finding import find_manifests
+from reconciler.project.loader import load_desired
 from reconciler.project.parseworker import read_manifest
 from reconciler.project.yamlnodes import YamlMap, YamlSeq
 from tests.corpus.yaml_cases import BOMS, CONTROL_CODES, DATA, PRIMO_HEAD, PRIMO_RULE, YAML_TEXTS

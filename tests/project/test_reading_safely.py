@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from reconciler.engine.model import DesiredState
 from reconciler.errors import InputError
 from reconciler.project.config import load_config
-from reconciler.project.loader import find_manifests, load_desired
+from reconciler.project.finding import find_manifests
+from reconciler.project.loader import load_desired
 from reconciler.project.yamllimits import MAX_DEPTH
 from reconciler.project.yamlsource import load_yaml, parse_yaml
 from reconciler.runner.workspace import Workspace

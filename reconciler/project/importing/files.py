@@ -13,8 +13,9 @@ from reconciler.engine.provider import Provider
 from reconciler.errors import Location
 from reconciler.project import variables
 from reconciler.project.config import Config, Target
+from reconciler.project.finding import manifest_files
 from reconciler.project.importing.yamlstyle import load_text
-from reconciler.project.loader import HEADER_KEYS, RULE_META_KEYS, manifest_files
+from reconciler.project.loader import HEADER_KEYS, RULE_META_KEYS
 from reconciler.project.yamlsource import display_path, node_location, plain
 
 
