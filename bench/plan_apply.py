@@ -46,6 +46,7 @@ DEFAULT_CONCURRENCY = 16  # the config's default `concurrency`
 LARGE = Shape(apps=10_000)
 SEQUENTIAL_SAMPLE_APPS = 100
 TERRAFORM_SAMPLE_RULES = 1_000
+FLOOR_SAMPLE_REQUESTS = 1_600  # 100 rounds of 16: two seconds
 
 
 @dataclass
@@ -142,6 +143,9 @@ def measure(root: Path, empty_root: Path, shape: Shape, args: Any, runs: int, re
             baselines.sequential_script(sandbox, root / "state.json", SEQUENTIAL_SAMPLE_APPS, want),
             baselines.terraform_refresh(sandbox, root / "state.json", TERRAFORM_SAMPLE_RULES, shape.rules),
         ]
+        report.sandbox_floor = baselines.sandbox_floor(
+            sandbox, root / "state.json", concurrency, latency_s, FLOOR_SAMPLE_REQUESTS
+        )
         expected = run_child(write_changes, root, shape)
         report.expected = expected
         report.phases.append(plan_phase("plan, 10% changed", runs))

@@ -71,6 +71,7 @@ class Report:
     startup_others: float = 0.0  # cores other processes used while start-up was measured
     phases: list[Phase] = field(default_factory=list)
     baselines: list[Baseline] = field(default_factory=list)
+    sandbox_floor: float | None = None  # a bare client's time, as a multiple of the bound (baselines.py)
     engine: EngineFigures | None = None
     expected: dict[str, int] = field(default_factory=dict)
     gates: list[Gate] = field(default_factory=list)
@@ -131,6 +132,11 @@ class Report:
             goal = APPLY_RATIO if phase.name.startswith("apply") else ratio
             text = f"{phase.name}: {phase.ratio:.2f}x the lower bound (goal <= {goal:g}x)"
             self.gates.append(Gate(phase.ratio <= goal, text, phase.others))
+        if self.sandbox_floor is not None:
+            print(
+                f"  the sandbox's own floor: a bare client (raw HTTP, {self.concurrency} connections, answers unread) "
+                f"takes {self.sandbox_floor:.2f}x the bound for the same list calls"
+            )
         plans = [p for p in self.phases if p.name.startswith("plan")]
         fastest = min(p.run.wall_s for p in plans)
         print("\nwhat a user would write instead (timed on a sample, scaled by requests to the whole estate):")
