@@ -80,6 +80,8 @@ class ApplyReport:
 
 
 ProgressHook = Callable[[Outcome], None]
+# Told of a scope once all its changes have ended, with those applied (never an empty list).
+WrittenHook = Callable[[ScopePlan, list[Change]], None]
 
 
 async def _run_change(provider: Provider, scope: ScopePlan, change: Change, created: dict[str, dict[str, Any]]) -> None:
@@ -97,15 +99,15 @@ async def _run_change(provider: Provider, scope: ScopePlan, change: Change, crea
 
 async def apply_scope(
     provider: Provider, scope: ScopePlan, report: ApplyReport, on_outcome: ProgressHook | None
-) -> bool:
-    """The scope's changes, in APPLY_ORDER; whether any of them was applied."""
+) -> list[Change]:
+    """The scope's changes, in APPLY_ORDER; returns those applied."""
     created: dict[str, dict[str, Any]] = {}
     failed = False
-    applied = 0
+    applied: list[Change] = []
 
     def record(change: Change, status: str, message: str = "") -> None:
-        nonlocal applied
-        applied += status == "applied"
+        if status == "applied":
+            applied.append(change)
         outcome = Outcome(
             scope.target, scope.scope, scope.label, change, status, message, scope.provider, scope.delete_verb
         )
@@ -145,7 +147,7 @@ async def apply_scope(
             record(change, "skipped", "an earlier change in this scope failed; the next apply reorders")
         else:
             await attempt(change)
-    return applied > 0
+    return applied
 
 
 async def apply_plan(
@@ -153,20 +155,21 @@ async def apply_plan(
     providers: Mapping[str, Provider],
     on_outcome: ProgressHook | None = None,
     report: ApplyReport | None = None,
-    on_scope_written: Callable[[ScopePlan], None] | None = None,
+    on_scope_written: WrittenHook | None = None,
 ) -> ApplyReport:
     """Each scope's changes through its target's provider (`providers` by target name).
 
     Outcomes are added to `report` as they happen, so a caller that cancels the apply (Ctrl-C) still
-    knows what was applied. `on_scope_written` is told of each scope where a change was applied, once
-    all of that scope's changes have ended (while other scopes may still be writing).
+    knows what was applied. `on_scope_written` is told of each scope where a change was applied, with
+    the changes applied, once all of that scope's changes have ended (while other scopes may still be
+    writing).
     """
     report = ApplyReport() if report is None else report
 
     async def apply_one(scope: ScopePlan) -> None:
-        written = await apply_scope(providers[scope.target], scope, report, on_outcome)
-        if written and on_scope_written is not None:
-            on_scope_written(scope)
+        applied = await apply_scope(providers[scope.target], scope, report, on_outcome)
+        if applied and on_scope_written is not None:
+            on_scope_written(scope, applied)
 
     await asyncio.gather(*(apply_one(scope) for scope in plan.scopes if scope.changes and not scope.error))
     return report

@@ -27,11 +27,6 @@ def applied_changes(report: ApplyReport) -> dict[ScopeRef, list[Change]]:
     return applied
 
 
-def written_scopes(report: ApplyReport) -> list[ScopeRef]:
-    """The scopes where at least one change was applied, in a stable order."""
-    return sorted(applied_changes(report))
-
-
 def _difference(change: Change) -> str:
     if change.action == "reorder":
         return "the rules are not in the manifest's order"
@@ -88,6 +83,35 @@ def _order_left_by_placed_creates(again: ScopePlan, differences: list[str], appl
     return placed and only_order
 
 
+def verify_scope(
+    ref: ScopeRef,
+    provider: type[Provider],
+    desired: DesiredScope,
+    state: LiveScope | ApiError,
+    applied: list[Change],
+    *,
+    label: str,
+    prune: bool,
+) -> tuple[ScopeCheck, ScopePlan | None]:
+    """The check of one scope the apply wrote to, from its live rules read again, and the scope planned
+    again when what differs is for this run to mend (see `Verification.repairs`), else None."""
+    differences, again = check_scope(provider, desired, state, applied, prune=prune)
+    check = ScopeCheck(ref.target, ref.scope, label, differences)
+    if again is None or not differences:
+        return check, None
+    if _copies_of_own_creates(again, differences, applied) or _order_left_by_placed_creates(
+        again, differences, applied
+    ):
+        return check, again
+    return check, None
+
+
+def verification(verdicts: list[tuple[ScopeCheck, ScopePlan | None]]) -> Verification:
+    """The verification made of each written scope's verdict (`verify_scope`), in the order given."""
+    repairs = Plan([again for _, again in verdicts if again is not None])
+    return Verification([check for check, _ in verdicts], repairs)
+
+
 def verify_plan(
     plan: Plan,
     report: ApplyReport,
@@ -98,16 +122,17 @@ def verify_plan(
 ) -> Verification:
     """A check of each scope the apply wrote to, from its live rules read again (`live`)."""
     labels = {scope.ref: scope.label for scope in plan.scopes}
-    checks, repairs = [], Plan()
     applied_in = applied_changes(report)
-    for ref, state in sorted(live.items()):
-        applied = applied_in.get(ref, [])
-        differences, again = check_scope(providers[ref.target], desired[ref], state, applied, prune=prune[ref.target])
-        checks.append(ScopeCheck(ref.target, ref.scope, labels.get(ref, ref.scope), differences))
-        if again is None or not differences:
-            continue
-        if _copies_of_own_creates(again, differences, applied) or _order_left_by_placed_creates(
-            again, differences, applied
-        ):
-            repairs.scopes.append(again)
-    return Verification(checks, repairs)
+    verdicts = [
+        verify_scope(
+            ref,
+            providers[ref.target],
+            desired[ref],
+            state,
+            applied_in.get(ref, []),
+            label=labels.get(ref, ref.scope),
+            prune=prune[ref.target],
+        )
+        for ref, state in sorted(live.items())
+    ]
+    return verification(verdicts)

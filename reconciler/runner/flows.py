@@ -6,18 +6,19 @@ The CLI, the demo and the tests all go through here, so they behave the same. No
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
-from reconciler.engine.apply import ApplyReport, ProgressHook, apply_plan
+from reconciler.engine.apply import ApplyReport, ProgressHook, ScopeCheck, WrittenHook, apply_plan
 from reconciler.engine.digest import live_digest
 from reconciler.engine.guards import check_guards
 from reconciler.engine.model import LiveScope, ScopeRef
-from reconciler.engine.plan import Plan, ScopePlan
+from reconciler.engine.plan import Change, Plan, ScopePlan
 from reconciler.engine.planner import plan_scope_or_error
 from reconciler.engine.read import fetch_live, fetch_scope
 from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan, moved_names, plan_differences
 from reconciler.engine.shard import Shard
-from reconciler.engine.verify import Verification, verify_plan, written_scopes
+from reconciler.engine.verify import Verification, verification, verify_plan, verify_scope
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.runner.policing import gate_plan
 from reconciler.runner.resolve import resolve_names
@@ -74,27 +75,17 @@ async def run_apply(
     sessions: Sessions,
     on_outcome: ProgressHook | None = None,
     report: ApplyReport | None = None,
-    reading_back: dict[ScopeRef, asyncio.Task[LiveScope | ApiError]] | None = None,
+    on_scope_written: WrittenHook | None = None,
 ) -> ApplyReport:
-    """Apply the plan. With `reading_back`, each written scope's read-back starts (into it) as soon as
-    that scope's own changes have ended: those reads overlap the other scopes' writes instead of all
-    waiting for the last write."""
-
-    def read_back(scope: ScopePlan) -> None:
-        if reading_back is not None:
-            reading_back[scope.ref] = asyncio.create_task(fetch_scope(sessions.providers, scope.ref))
-
-    try:
-        return await apply_plan(plan, sessions.providers, on_outcome, report, read_back)
-    except BaseException:
-        await _cancelled(reading_back or {})
-        raise
+    """Apply the plan (see `apply_plan`)."""
+    return await apply_plan(plan, sessions.providers, on_outcome, report, on_scope_written)
 
 
-async def _cancelled(tasks: Mapping[ScopeRef, asyncio.Task[LiveScope | ApiError]]) -> None:
-    for task in tasks.values():
+async def _cancelled(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    pending = list(tasks)
+    for task in pending:
         task.cancel()
-    await asyncio.gather(*tasks.values(), return_exceptions=True)
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def apply_and_verify(
@@ -110,19 +101,34 @@ async def apply_and_verify(
     report what still differs from the manifests: a write the API did not keep, another writer's.
     Outcomes go into `report` as they happen (see `apply_plan`).
 
+    Each written scope is read back and checked as soon as its own changes have ended: those reads
+    overlap the other scopes' writes, and the checks the round trips of the reads still in flight,
+    instead of all waiting for the last write.
+
     Copies of the rules it created, made by another writer at the same time (two applies at once), are
     deleted then and there (no more than it created), and those scopes are read once more.
     """
-    reading_back: dict[ScopeRef, asyncio.Task[LiveScope | ApiError]] = {}
-    report = await run_apply(plan, sessions, on_outcome, report, reading_back)
+    providers = {t.name: t.provider_class for t in workspace.targets}
+    prune_by_target = workspace.prune_for(prune)
+    checking: dict[ScopeRef, asyncio.Task[tuple[ScopeCheck, ScopePlan | None]]] = {}
+
+    async def read_back_and_check(scope: ScopePlan, applied: list[Change]) -> tuple[ScopeCheck, ScopePlan | None]:
+        state = await fetch_scope(sessions.providers, scope.ref)
+        desired = workspace.desired.scopes[scope.ref]
+        provider, pruned = providers[scope.target], prune_by_target[scope.target]
+        return verify_scope(scope.ref, provider, desired, state, applied, label=scope.label, prune=pruned)
+
+    def written(scope: ScopePlan, applied: list[Change]) -> None:
+        checking[scope.ref] = asyncio.create_task(read_back_and_check(scope, applied))
+
     try:
-        verification, _ = await _verify(
-            workspace, sessions, plan, report, prune, written_scopes(report), started=reading_back
-        )
+        report = await run_apply(plan, sessions, on_outcome, report, written)
+        verdicts = await asyncio.gather(*(checking[ref] for ref in sorted(checking)))
     finally:
-        await _cancelled(reading_back)  # read by now, unless the verify itself was interrupted
-    report.checks = verification.checks
-    repairs = verification.repairs
+        await _cancelled(checking.values())  # done by now, unless the apply or the verify was interrupted
+    verified = verification(verdicts)
+    report.checks = verified.checks
+    repairs = verified.repairs
     if not repairs.scopes:
         return report
     await run_apply(repairs, sessions, on_outcome, report)
@@ -138,15 +144,9 @@ async def apply_and_verify(
 
 
 async def _verify(
-    workspace: Workspace,
-    sessions: Sessions,
-    plan: Plan,
-    report: ApplyReport,
-    prune: bool | None,
-    refs: list[ScopeRef],
-    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
+    workspace: Workspace, sessions: Sessions, plan: Plan, report: ApplyReport, prune: bool | None, refs: list[ScopeRef]
 ) -> tuple[Verification, dict[ScopeRef, LiveScope | ApiError]]:
-    live = await fetch_live(sessions.providers, refs, started=started)
+    live = await fetch_live(sessions.providers, refs)
     providers = {t.name: t.provider_class for t in workspace.targets}
     verification = verify_plan(plan, report, workspace.desired.scopes, live, providers, workspace.prune_for(prune))
     return verification, live

@@ -41,7 +41,8 @@ def test_a_written_scope_is_announced_while_another_still_writes() -> None:
         announced = asyncio.Event()
         order: list[str] = []
 
-        def written(done: ScopePlan) -> None:
+        def written(done: ScopePlan, applied: list[Change]) -> None:
+            assert [change.identity for change in applied] == [f"{done.scope}-rule"]
             order.append(done.scope)
             if done.scope == "fast":
                 announced.set()
@@ -58,7 +59,7 @@ def test_a_scope_where_nothing_was_applied_is_not_announced() -> None:
     announced: list[str] = []
     plan = Plan([scope("broken")])
     report = asyncio.run(
-        apply_plan(plan, {"t": FailingProvider()}, on_scope_written=lambda s: announced.append(s.scope))
+        apply_plan(plan, {"t": FailingProvider()}, on_scope_written=lambda s, _: announced.append(s.scope))
     )  # type: ignore[dict-item]
     assert [o.status for o in report.outcomes] == ["failed"]
     assert announced == []
