@@ -273,21 +273,26 @@ UNORDERED_LISTS = frozenset(
 UPPERCASE_LISTS = frozenset({"countries", "subdivisions"})  # ISO codes are case-insensitive
 SERVER_FIELDS = frozenset({"createdDate", "modifiedDate"})
 DEFAULT_EXECUTION_ORDER = 1
+_sorted_json = json.JSONEncoder(sort_keys=True).encode  # json.dumps(sort_keys=True), its encoder made once
 
 
 def _canonical(node: Any) -> Any:
+    # Scalars are kept without a call of their own: every rule of a plan and of its read-back passes here.
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
             if value is None:
                 continue
-            if key in UPPERCASE_LISTS and isinstance(value, list):
-                value = [str(v).upper() for v in value]
-            value = _canonical(value)
-            if key in UNORDERED_LISTS and isinstance(value, list):
-                value = sorted(set(value), key=str)
-            elif key == "constraints" and node.get("type") in ("all", "any") and isinstance(value, list):
-                value = sorted(value, key=lambda c: json.dumps(c, sort_keys=True))  # and/or commute
+            if isinstance(value, list):
+                if key in UPPERCASE_LISTS:
+                    value = [str(v).upper() for v in value]
+                value = [_canonical(v) if isinstance(v, dict | list) else v for v in value]
+                if key in UNORDERED_LISTS:
+                    value = sorted(set(value), key=str)
+                elif key == "constraints" and node.get("type") in ("all", "any"):
+                    value = sorted(value, key=_sorted_json)  # and/or commute
+            elif isinstance(value, dict):
+                value = _canonical(value)
             out[key] = value
         return out
     if isinstance(node, list):
