@@ -132,16 +132,22 @@ async def apply_scope(
         record(change, "applied")
         return True
 
+    async def side_by_side(group: list[Change]) -> bool:
+        """Whether every change of the group was applied. A change alone is awaited, not made a task:
+        most scopes of a large apply change one rule, and a task each held the event loop at the start."""
+        if len(group) <= 1:
+            return all([await attempt(change) for change in group])
+        return all(await asyncio.gather(*(attempt(change) for change in group)))
+
     changes = sorted(scope.changes, key=lambda c: APPLY_ORDER[c.action])
     for action in ("update", "delete"):
-        results = await asyncio.gather(*(attempt(c) for c in changes if c.action == action))
-        failed |= not all(results)
+        failed |= not await side_by_side([c for c in changes if c.action == action])
     creates = [c for c in changes if c.action == "create"]
     if provider.ordered:
         for change in creates:  # in manifest order: each position counts the creates before it
             failed |= not await attempt(change)
     else:
-        failed |= not all(await asyncio.gather(*(attempt(c) for c in creates)))
+        failed |= not await side_by_side(creates)
     for change in (c for c in changes if c.action == "reorder"):
         if failed:
             record(change, "skipped", "an earlier change in this scope failed; the next apply reorders")
