@@ -129,8 +129,9 @@ async def apply_and_verify(
     try:
         report = await run_apply(plan, sessions, on_outcome, report, written)
         verdicts = await asyncio.gather(*(checking[ref] for ref in sorted(checking)))
-    finally:
-        await _cancelled(checking.values())  # done by now, unless the apply or the verify was interrupted
+    except BaseException:  # interrupted: no read-back is left running
+        await _cancelled(checking.values())
+        raise
     verified = verification(verdicts)
     report.checks = verified.checks
     repairs = verified.repairs
