@@ -25,7 +25,7 @@ from reconciler.cli.options import (
 from reconciler.cli.writing import print_warnings, print_written, watched
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Mapping
+    from collections.abc import Awaitable, MutableMapping
 
     from reconciler.engine.apply import ApplyReport
     from reconciler.engine.model import LiveScope, ScopeRef
@@ -72,7 +72,7 @@ async def _plan_and_apply(
     saved: ReviewedPlan | None = None,
     *,
     sessions: Sessions | None = None,
-    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
+    started: MutableMapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
 ) -> int:
     from reconciler.render.text import render_plan, render_report
     from reconciler.runner.flows import check_fresh

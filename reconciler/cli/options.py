@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,6 +19,7 @@ from reconciler.safetext import safe_text, write_text_file
 
 if TYPE_CHECKING:  # the commands import what they run when they run (see main.COMMANDS)
     from reconciler.engine.model import LiveScope, ScopeRef
+    from reconciler.engine.plan import ScopePlan
     from reconciler.engine.saved import ReviewedPlan
     from reconciler.engine.shard import Shard
     from reconciler.errors import ApiError
@@ -192,7 +193,8 @@ async def plan_with_progress(
     shard: Shard | None = None,
     *,
     fingerprinted: bool,
-    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
+    started: MutableMapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
+    keep_live: Callable[[ScopePlan], bool] | None = None,
 ) -> ReviewedPlan:
     from reconciler.runner.flows import make_reviewed_plan
 
@@ -206,4 +208,5 @@ async def plan_with_progress(
             on_fetched=fetched,
             fingerprinted=fingerprinted,
             started=started,
+            keep_live=keep_live,
         )

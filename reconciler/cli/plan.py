@@ -126,6 +126,8 @@ def plan(
                 shard,
                 fingerprinted=fingerprinted,
                 started=reading.started,
+                # Rule tests' impact compares the live rules of the scopes with changes to those after them.
+                keep_live=(lambda scope: bool(scope.changes)) if cases else None,
             )
             return reading.workspace, cases, reviewed
 

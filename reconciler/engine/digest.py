@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from reconciler.engine.model import LiveScope
+from reconciler.engine.model import LiveScope, LiveSummary
 
 
 def content_digest(data: bytes) -> str:
@@ -25,3 +25,13 @@ def live_digest(scope: LiveScope) -> str:
     ]
     text = json.dumps(rules, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def live_fingerprint(state: LiveScope | LiveSummary) -> str:
+    """The fingerprint of a scope's live rules, whether they are still held or were let go after planning
+    (then taken before, see `runner.flows.read_and_plan`)."""
+    if isinstance(state, LiveScope):
+        return live_digest(state)
+    if state.digest is None:
+        raise ValueError(f"the live rules of {state.ref} were let go without their fingerprint")
+    return state.digest

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reconciler.engine.model import DesiredState, LiveScope, ScopeRef
+from reconciler.engine.model import DesiredState, LiveScope, LiveSummary, ScopeRef
 from reconciler.engine.plan import Change, Plan, Refusal, ScopePlan
 from reconciler.engine.provider import Provider
 from reconciler.errors import ApiError
@@ -38,7 +38,7 @@ class GuardPolicy:
 
 def check_guards(
     plan: Plan,
-    live: Mapping[ScopeRef, LiveScope | ApiError],
+    live: Mapping[ScopeRef, LiveScope | LiveSummary | ApiError],
     desired: DesiredState,
     policies: list[GuardPolicy],
     providers: Mapping[str, type[Provider]],
@@ -51,10 +51,11 @@ def check_guards(
             continue
         provider = providers[policy.target]
         refusals += _protected(policy, scopes, desired, provider)
+        # A scope planned and let go counts its live rules as one still held does; an unread one counts none.
         live_count = sum(
-            sum(1 for rule in state.rules if not rule.tombstone)
+            state.live_count
             for ref, state in live.items()
-            if ref.target == policy.target and isinstance(state, LiveScope)
+            if ref.target == policy.target and not isinstance(state, ApiError)
         )
         refusals += _mass_change(policy, scopes, live_count)
     return refusals

@@ -106,6 +106,25 @@ class LiveScope:
     ref: ScopeRef
     rules: list[LiveRule]
 
+    @property
+    def live_count(self) -> int:
+        """The rules it holds, not counting those in the deleted form (the guards' base)."""
+        return sum(1 for rule in self.rules if not rule.tombstone)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSummary:
+    """A scope read and planned whose live rules were then let go: what later steps still need of them.
+
+    A large plan would otherwise hold every live rule to its end. It is not an empty scope: `live_count`
+    is how many live rules the scope holds (so the guards against mass deletes see the right counts),
+    and a scope that could not be read stays its error, never a summary.
+    """
+
+    ref: ScopeRef
+    live_count: int
+    digest: str | None = None  # the fingerprint of its live rules, when the plan is fingerprinted
+
 
 def format_field_path(path: Sequence[str | int]) -> str:
     """`("constraint", "constraints", 1, "countries", 0)` -> `constraint.constraints[1].countries[0]`."""

@@ -7,7 +7,7 @@ failed read would wipe a tenant.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 
 from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.provider import Provider
@@ -32,23 +32,43 @@ async def fetch_scope(providers: Mapping[str, Provider], ref: ScopeRef) -> LiveS
         )
 
 
+async def read_each(
+    providers: Mapping[str, Provider],
+    refs: Iterable[ScopeRef],
+    take: Callable[[ScopeRef, LiveScope | ApiError], None],
+    started: MutableMapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
+) -> None:
+    """Every scope read concurrently, each handed to `take` as soon as it is read; nothing is kept here,
+    so a scope's live rules live no longer than `take` keeps them. Reads in `started` (begun while the
+    manifests loaded) are awaited rather than sent again, and taken out of it once read, for the same
+    reason."""
+    started = {} if started is None else started
+
+    async def read(ref: ScopeRef) -> None:
+        pending = started.get(ref)
+        state = await (pending if pending is not None else fetch_scope(providers, ref))
+        if pending is not None:
+            del started[ref]
+        take(ref, state)
+
+    await asyncio.gather(*(read(ref) for ref in refs))
+
+
 async def fetch_live(
     providers: Mapping[str, Provider],
     scopes: Iterable[ScopeRef],
     on_fetched: Callable[[ScopeRef, LiveScope | ApiError], None] | None = None,
-    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
+    started: MutableMapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
 ) -> dict[ScopeRef, LiveScope | ApiError]:
-    """Every scope read concurrently; `on_fetched` is handed each one as soon as it is read. Reads in
-    `started` (begun while the manifests loaded) are awaited rather than sent again."""
+    """Every scope's live rules (see `read_each`), in the order given; `on_fetched` is handed each one
+    as soon as it is read."""
     refs = list(scopes)
-    started = started or {}
+    live: dict[ScopeRef, LiveScope | ApiError] = {}
 
-    async def fetch(ref: ScopeRef) -> LiveScope | ApiError:
-        pending = started.get(ref)
-        result = await (pending if pending is not None else fetch_scope(providers, ref))
+    def take(ref: ScopeRef, state: LiveScope | ApiError) -> None:
+        live[ref] = state
         if on_fetched is not None:
-            on_fetched(ref, result)
-        return result
+            on_fetched(ref, state)
 
-    results = await asyncio.gather(*(fetch(ref) for ref in refs))
-    return dict(zip(refs, results, strict=True))
+    await read_each(providers, refs, take, started)
+    return {ref: live[ref] for ref in refs}

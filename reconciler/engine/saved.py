@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.engine.model import LiveScope, ScopeRef
+from reconciler.engine.model import LiveScope, LiveSummary, ScopeRef
 from reconciler.engine.plan import Change, Plan, check_format_version, json_text
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
@@ -56,8 +56,9 @@ class ReviewedPlan:
     targets: list[str]
     fingerprints: Fingerprints
     shard: Shard | None = None
-    # The live state the plan was made from (not saved): drift reports read modified dates from it.
-    live: dict[ScopeRef, LiveScope | ApiError] = field(default_factory=dict, repr=False)
+    # The live state the plan was made from (not saved): drift reports read modified dates from it. Of a
+    # scope whose rules were let go once planned, only its summary (see `runner.flows.read_and_plan`).
+    live: dict[ScopeRef, LiveScope | LiveSummary | ApiError] = field(default_factory=dict, repr=False)
     prune: bool | None = None  # `--prune` as given to plan (None: each target's own setting)
 
     def to_json(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from reconciler.engine.apply import ApplyReport
 from reconciler.engine.model import LiveScope, ScopeRef
-from reconciler.engine.plan import Action, Plan, Refusal
+from reconciler.engine.plan import Action, Plan, Refusal, ScopePlan
 from reconciler.engine.saved import ReviewedPlan
 from reconciler.runner.flows import make_reviewed_plan
 from reconciler.runner.sessions import open_sessions
@@ -77,6 +77,10 @@ class DriftReport:
         return None if self.written is None else self.written.report
 
 
+def _has_changes(scope: ScopePlan) -> bool:
+    return bool(scope.changes)
+
+
 async def run_sync(
     workspace: Workspace,
     *,
@@ -92,7 +96,8 @@ async def run_sync(
     `on_planned` sees the report before any repair is asked for (the cli shows the drift there).
     """
     async with open_sessions(workspace) as sessions:
-        reviewed = await make_reviewed_plan(workspace, sessions, prune=prune)
+        # Drift shows when each changed rule last changed: the live rules of scopes with changes are kept.
+        reviewed = await make_reviewed_plan(workspace, sessions, prune=prune, keep_live=_has_changes)
         report = DriftReport(reviewed, drifted_rules(reviewed))
         if on_planned is not None:
             on_planned(report)

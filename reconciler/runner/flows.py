@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from reconciler.engine.apply import ApplyReport, ProgressHook, ScopeCheck, WrittenHook, apply_plan
-from reconciler.engine.digest import live_digest
+from reconciler.engine.digest import live_digest, live_fingerprint
 from reconciler.engine.guards import check_guards
-from reconciler.engine.model import LiveScope, ScopeRef
+from reconciler.engine.model import LiveScope, LiveSummary, ScopeRef
 from reconciler.engine.plan import Change, Plan, ScopePlan
 from reconciler.engine.planner import plan_scope_or_error
-from reconciler.engine.read import fetch_live, fetch_scope
+from reconciler.engine.read import fetch_live, fetch_scope, read_each
 from reconciler.engine.saved import STALE, Fingerprints, ReviewedPlan, moved_names, plan_differences
 from reconciler.engine.shard import Shard
 from reconciler.engine.verify import Verification, verification, verify_plan, verify_scope
@@ -38,29 +38,48 @@ async def make_plan(
     return plan
 
 
+# What a plan keeps of the live state: each scope's rules whole, or once let go their summary, or its read error.
+LiveState = dict[ScopeRef, LiveScope | LiveSummary | ApiError]
+
+
 async def read_and_plan(
     workspace: Workspace,
     sessions: Sessions,
     *,
     prune: bool | None = None,
     on_fetched: Callable[[ScopeRef], None] | None = None,
-    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
-) -> tuple[Plan, dict[ScopeRef, LiveScope | ApiError]]:
-    """The plan of every desired scope, and the live state it was made from (names resolved first;
-    `started`: reads begun while the manifests loaded, see `runner.prefetch`)."""
+    started: MutableMapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
+    keep_live: Callable[[ScopePlan], bool] | None = None,
+    fingerprinted: bool = False,
+) -> tuple[Plan, LiveState]:
+    """The plan of every desired scope, and what it keeps of the live state it was made from (names
+    resolved first; `started`: reads begun while the manifests loaded, see `runner.prefetch`).
+
+    A scope's live rules are let go as soon as the scope is planned, its summary kept instead (with the
+    fingerprint of its rules when `fingerprinted`), unless `keep_live` asks for them given the scope's
+    plan: at 100,000 rules, the live rules held to the end were the largest part of a plan's memory.
+    """
     await resolve_names(workspace.desired, sessions)
     providers = {t.name: t.provider_class for t in workspace.targets}
     prune_by_target = workspace.prune_for(prune)
     planned: dict[ScopeRef, ScopePlan] = {}
+    read: LiveState = {}
 
     def plan_fetched(ref: ScopeRef, state: LiveScope | ApiError) -> None:
         # Each scope is planned as soon as it is read: diffing overlaps the other scopes' round trips.
         desired = workspace.desired.scopes[ref]
-        planned[ref] = plan_scope_or_error(providers[ref.target], desired, state, prune_by_target[ref.target])
+        scope_plan = plan_scope_or_error(providers[ref.target], desired, state, prune_by_target[ref.target])
+        planned[ref] = scope_plan
+        kept: LiveScope | LiveSummary | ApiError = state
+        if isinstance(state, LiveScope) and not (keep_live is not None and keep_live(scope_plan)):
+            kept = LiveSummary(ref, state.live_count, live_digest(state) if fingerprinted else None)
+        read[ref] = kept
         if on_fetched is not None:
             on_fetched(ref)
 
-    live = await fetch_live(sessions.providers, workspace.desired.scopes, plan_fetched, started)
+    refs = list(workspace.desired.scopes)
+    await read_each(sessions.providers, refs, plan_fetched, started)
+    live = {ref: read[ref] for ref in refs}
     plan = Plan([planned[ref] for ref in sorted(planned)], list(workspace.warnings))
     plan.refusals = check_guards(plan, live, workspace.desired, [t.guard_policy for t in workspace.targets], providers)
     for name in workspace.desired.targets_without_manifests:
@@ -175,20 +194,30 @@ async def make_reviewed_plan(
     shard: Shard | None = None,
     on_fetched: Callable[[ScopeRef], None] | None = None,
     fingerprinted: bool = True,
-    started: Mapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
+    started: MutableMapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
+    keep_live: Callable[[ScopePlan], bool] | None = None,
 ) -> ReviewedPlan:
     """Read live state once, plan from it, and fingerprint what the plan was made from.
 
     `workspace` is already narrowed to `shard`; the shard is recorded so that apply narrows alike.
     Fingerprints (hashing every manifest and every live rule) are made only when `fingerprinted`:
-    a plan only shown on a terminal needs none.
+    a plan only shown on a terminal needs none. The plan keeps the live rules of the scopes `keep_live`
+    asks for (rule tests' impact, drift's dates), of the others their summary (see `read_and_plan`).
     """
-    plan, live = await read_and_plan(workspace, sessions, prune=prune, on_fetched=on_fetched, started=started)
+    plan, live = await read_and_plan(
+        workspace,
+        sessions,
+        prune=prune,
+        on_fetched=on_fetched,
+        started=started,
+        keep_live=keep_live,
+        fingerprinted=fingerprinted,
+    )
     fingerprints = Fingerprints()
     if fingerprinted:
         fingerprints = Fingerprints(
             manifest_digests(workspace),
-            {str(ref): live_digest(state) for ref, state in sorted(live.items()) if isinstance(state, LiveScope)},
+            {str(ref): live_fingerprint(s) for ref, s in sorted(live.items()) if not isinstance(s, ApiError)},
             dict(sorted((workspace.desired.names or {}).items())),
         )
     return ReviewedPlan(plan, [t.name for t in workspace.targets], fingerprints, shard, live, prune)
@@ -219,7 +248,7 @@ async def check_fresh(reviewed: ReviewedPlan, workspace: Workspace, sessions: Se
     changed_files = stale_manifests(reviewed, workspace)
     if changed_files:
         reasons.append(f"manifests changed since the plan was made: {', '.join(changed_files)}")
-    now, live = await read_and_plan(workspace, sessions, prune=reviewed.prune)
+    now, live = await read_and_plan(workspace, sessions, prune=reviewed.prune, fingerprinted=True)
     reasons += moved_names(reviewed.fingerprints.names, workspace.desired.names or {})
     labels = {scope.ref: f"{scope.target} · {scope.label}" for scope in now.scopes}
     then = reviewed.fingerprints.live
@@ -229,7 +258,7 @@ async def check_fresh(reviewed: ReviewedPlan, workspace: Workspace, sessions: Se
                 reasons.append(f"live rules of {labels[ref]} could not be read again: {state}")
         elif str(ref) not in then:
             reasons.append(f"live rules of {labels[ref]} have no fingerprint in the plan file")
-        elif live_digest(state) != then[str(ref)]:
+        elif live_fingerprint(state) != then[str(ref)]:
             reasons.append(f"live rules of {labels[ref]} changed since the plan was made")
     if not reasons:  # with its inputs unchanged, a plan differs from the file's only if the file was edited
         reasons += [f"the plan file differs from a plan made now: {r}" for r in plan_differences(reviewed.plan, now)]
