@@ -32,6 +32,16 @@ async def fetch_scope(providers: Mapping[str, Provider], ref: ScopeRef) -> LiveS
         )
 
 
+class HeldReads(dict[ScopeRef, Awaitable[LiveScope | ApiError]]):
+    """Reads begun before planning whose answers wait unparsed until `release` is called (see
+    runner/prefetch.py): `read_each` calls it as it starts taking them, so that each answer is planned
+    soon after it is parsed, rather than all of them parsed, and held whole, before planning begins."""
+
+    def __init__(self, release: Callable[[], None]) -> None:
+        super().__init__()
+        self.release = release
+
+
 async def read_each(
     providers: Mapping[str, Provider],
     refs: Iterable[ScopeRef],
@@ -43,6 +53,8 @@ async def read_each(
     manifests loaded) are awaited rather than sent again, and taken out of it once read, for the same
     reason."""
     started = {} if started is None else started
+    if isinstance(started, HeldReads):
+        started.release()
 
     async def read(ref: ScopeRef) -> None:
         pending = started.get(ref)

@@ -6,8 +6,9 @@ plan loads the manifests in a worker thread while the event loop starts each sco
 a manifest naming the scope has loaded (the OneLogin token with the first app), and plans each scope
 once everything has loaded. An early read's answers wait unparsed (bytes) until loading ends: parsed
 into dicts, the live rules of a scope take several times their size, and most scopes of a large
-project are read before its manifests have loaded. Once they have, the held answers are read a few
-milliseconds at a time, so that the requests still in flight go on meanwhile (http/holding.py).
+project are read before its manifests have loaded. Once they have, and planning begins (names
+resolved), the held answers are read a few milliseconds at a time, so that the requests still in
+flight go on meanwhile (http/holding.py), and each scope is planned, and its rules let go, soon after.
 
 Only a large project reads early: one whose manifests hold at least EARLY_READS_MIN_BYTES (about
 4,000 rules), where loading takes long enough for the overlap to matter. Its YAML is parsed by a child
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.engine.model import LiveScope, ScopeRef
-from reconciler.engine.read import fetch_scope
+from reconciler.engine.read import HeldReads, fetch_scope
 from reconciler.engine.shard import Shard
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.http.holding import HOLD_ANSWERS, AnswerHold
@@ -94,10 +95,10 @@ async def _open_reading(
         with_manifests = {ref.target for ref in narrowed.desired.scopes}
         return Reading(whole, narrowed, Sessions([t for t in narrowed.targets if t.name in with_manifests]))
     sessions = Sessions(targets)
-    started: dict[ScopeRef, asyncio.Task[LiveScope | ApiError]] = {}
     resolving: set[asyncio.Task[None]] = set()
     loop = asyncio.get_running_loop()
     loaded_all = AnswerHold()
+    started = HeldReads(loaded_all.release)  # released when planning takes them (engine/read.py)
 
     async def read(loaded: ScopeRef) -> None:
         # A scope named by name (a OneLogin app's title) is read under its id: the name is looked up
@@ -130,11 +131,11 @@ async def _open_reading(
         whole = await asyncio.to_thread(open_workspace, config_path, target_names, on_scope=on_scope, reader=reader)
         await asyncio.gather(*resolving)  # every read the loading asked for has started
     except BaseException:
+        loaded_all.release()
         await _abandon([*resolving, *started.values()], sessions)
         raise
     finally:
         sys.setswitchinterval(interval)
-        loaded_all.release()
     return Reading(whole, shard_workspace(whole, shard), sessions, started)
 
 

@@ -12,7 +12,7 @@ from reconciler.cli import eventloop
 from reconciler.engine.digest import live_digest
 from reconciler.engine.model import LiveScope, LiveSummary, ScopeRef
 from reconciler.engine.plan import Plan, ScopePlan
-from reconciler.engine.read import fetch_live, fetch_scope, read_each
+from reconciler.engine.read import HeldReads, fetch_live, fetch_scope, read_each
 from reconciler.errors import ApiError
 from reconciler.runner.flows import LiveState, make_reviewed_plan, read_and_plan
 from reconciler.runner.sessions import Sessions
@@ -117,3 +117,28 @@ def test_reads_started_early_are_not_held_once_taken(project: Project, monkeypat
 
     left, taken = eventloop.run(run())
     assert left == {} and taken == [PRIMO]
+
+
+def test_answers_held_for_the_plan_are_released_when_it_starts_taking_them() -> None:
+    async def run() -> list[str]:
+        events: list[str] = []
+        released = asyncio.Event()
+
+        async def held_read() -> LiveScope | ApiError:
+            await released.wait()  # as an answer held unparsed until the hold is released
+            events.append("read")
+            return LiveScope(PRIMO, [])
+
+        def release() -> None:
+            events.append("released")
+            released.set()
+
+        started = HeldReads(release)
+        started[PRIMO] = asyncio.ensure_future(held_read())
+        await asyncio.sleep(0)
+        assert events == []  # nothing is read before planning asks
+        taking = read_each({}, [PRIMO], lambda ref, state: events.append("planned"), started)
+        await asyncio.wait_for(taking, timeout=5)  # without the release, it would wait for ever
+        return events
+
+    assert eventloop.run(run()) == ["released", "read", "planned"]
