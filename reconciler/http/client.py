@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
+from json import JSONEncoder
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -43,11 +44,14 @@ NOTICE_EVERY_S = 10.0
 # The least time an attempt gets once retries have nearly used up `retry_for` (never more than `timeout`).
 MIN_ATTEMPT_S = 1.0
 # A base URL of a host (no user-info), an optional port and a path, and a path of characters URLs
-# carry as they are: a GET to such a URL is written straight to the pooled transport, as httpx would
-# write it (see `ApiClient._direct_target`).
+# carry as they are: a request to such a URL is written straight to the pooled transport, as httpx
+# would write it (see `ApiClient._direct_request`).
 _PLAIN_BASE = re.compile(r"https?://[^/?#@\s]+(?P<path>/[^?#]*)?")
 _PLAIN_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")
 MAX_URL_LENGTH = 65536  # httpx refuses longer URLs: those still go through it, to fail as they did
+_OWN_HEADERS = ("Host", "Content-Length", "Content-Type", "Transfer-Encoding")  # given: httpx builds it
+_json_body = JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode  # as httpx's json=
+_JSON_TYPE = (b"Content-Type", b"application/json")
 
 
 def _plain_path(path: str) -> bool:
@@ -154,8 +158,8 @@ class ApiClient:
         self.transport = transport or PooledTransport(concurrency)
         self.timeout = timeout
         self._timeouts = httpx.Timeout(timeout).as_dict()
-        # Building an httpx Request parses its URL again (a third of a read's CPU in the client): reads
-        # from a plain base URL go to the pooled transport as their parts, parsed here once.
+        # Building an httpx Request parses its URL again (a third of a read's CPU in the client): requests
+        # to a plain base URL go to the pooled transport as their parts, parsed here once.
         plain = _PLAIN_BASE.fullmatch(self.base_url)
         self._direct: tuple[PooledTransport, Origin, bytes, str] | None = None
         if isinstance(self.transport, PooledTransport) and plain and _plain_path(plain["path"] or "/"):
@@ -287,7 +291,7 @@ class ApiClient:
         limit = self.timeout if limit is None else limit
         self.requests_sent += 1
         query = urlencode(params) if params else None
-        direct = self._direct_target(method, path, query, json, headers)
+        direct = self._direct_request(method, path, query, json, headers)
         request = None
         if direct is None:
             url = self.base_url + path if query is None else f"{self.base_url}{path}?{query}"
@@ -301,7 +305,7 @@ class ApiClient:
                 async with asyncio.timeout(limit):
                     if direct is not None and self._direct is not None:
                         transport, origin, _, _ = self._direct
-                        response = await transport.send("GET", origin, *direct, b"", self._timeouts)
+                        response = await transport.send(method.upper(), origin, *direct, self._timeouts)
                     else:
                         assert request is not None  # built above for every request not sent directly
                         response = await self.transport.handle_async_request(request)
@@ -321,13 +325,13 @@ class ApiClient:
         self._log_request(method, path, str(response.status_code), sent, retry)
         return response
 
-    def _direct_target(
+    def _direct_request(
         self, method: str, path: str, query: str | None, json: Any, headers: Mapping[str, str]
-    ) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
-        """A read's request line target and headers exactly as httpx would write them, or None when
-        httpx must build the request: a body, a base URL or path it would rewrite (dot segments,
-        characters it escapes), a URL too long, a Host header given."""
-        if self._direct is None or method != "GET" or json is not None:
+    ) -> tuple[bytes, list[tuple[bytes, bytes]], bytes] | None:
+        """A request's target, headers and body exactly as httpx would write them, or None when httpx must
+        build it: a base URL or path it would rewrite (dot segments, characters it escapes), a URL too
+        long, a Host or body header given."""
+        if self._direct is None:
             return None
         _, _, netloc, base_path = self._direct
         full = base_path + path
@@ -335,9 +339,14 @@ class ApiClient:
             return None
         target = full if query is None else f"{full}?{query}"  # urlencode writes only what httpx keeps
         given = httpx.Headers(headers)
-        if len(self.base_url) + len(target) - len(base_path) > MAX_URL_LENGTH or "Host" in given:
+        if len(self.base_url) + len(target) - len(base_path) > MAX_URL_LENGTH or any(h in given for h in _OWN_HEADERS):
             return None
-        return target.encode("ascii"), [(b"Host", netloc), *given.raw]
+        if json is None:  # httpx gives a POST, PUT or PATCH without a body a Content-Length of 0
+            empty = [(b"Content-Length", b"0")] if method.upper() in ("POST", "PUT", "PATCH") else []
+            return target.encode("ascii"), [(b"Host", netloc), *empty, *given.raw], b""
+        body = _json_body(json).encode("utf-8")
+        length = (b"Content-Length", str(len(body)).encode("ascii"))
+        return target.encode("ascii"), [(b"Host", netloc), *given.raw, length, _JSON_TYPE], body
 
     def _log_request(self, method: str, path: str, outcome: str, sent: float, retry: int) -> None:
         if log.isEnabledFor(logging.DEBUG):  # checked first: a large plan sends thousands of requests
