@@ -4,6 +4,7 @@ write: the checks overlap the writes instead of all running after the last one."
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -58,3 +59,25 @@ def test_a_written_scope_is_checked_while_another_still_writes(
     assert [o.status for o in report.outcomes] == ["applied", "applied"]
     assert checked == ["primo-test", "vault-test"]
     assert [(c.target, c.verified) for c in report.checks] == [("primo-test", True), ("vault-test", True)]
+
+
+def test_a_large_scope_is_checked_off_the_event_loop(drifted: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: dict[str, int] = {}
+    check = flows.verify_scope
+
+    def recorded_check(ref: Any, *args: Any, **kwargs: Any) -> Any:
+        threads[ref.target] = threading.get_ident()
+        return check(ref, *args, **kwargs)
+
+    monkeypatch.setattr(flows, "verify_scope", recorded_check)
+    monkeypatch.setattr(flows, "CHECKED_APART", 1)  # the Primo tenant of one rule counts as large
+    workspace = open_workspace(drifted.root / "reconciler.yaml", ("primo-test",))
+
+    async def run() -> tuple[ApplyReport, int]:
+        async with open_sessions(workspace) as sessions:
+            report = await apply_and_verify(workspace, sessions, await make_plan(workspace, sessions))
+            return report, threading.get_ident()
+
+    report, loop_thread = eventloop.run(run())
+    assert report.ok and [c.verified for c in report.checks] == [True]
+    assert threads["primo-test"] != loop_thread
