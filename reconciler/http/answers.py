@@ -105,6 +105,13 @@ def _not_a_number(constant: str) -> Any:
     raise NonFinite(constant)
 
 
+def bare_answer(status: int, kind: str | None, content: bytes) -> httpx.Response:
+    """An answer with only what reading it takes: its status, content type and body."""
+    import httpx  # loaded by then: whoever holds an answer has made a request
+
+    return httpx.Response(status, headers={"Content-Type": kind} if kind is not None else None, content=content)
+
+
 def parse_answer(response: httpx.Response, method: str, where: str, read: Callable[[Any], T]) -> T:
     """`read` applied to the JSON answer; any shape it did not expect is an ApiError in words."""
     try:
