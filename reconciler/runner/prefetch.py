@@ -113,6 +113,7 @@ async def _open_reading(
         if ref not in started:
             HOLD_ANSWERS.set(loaded_all)  # in this task's context: the read's task takes it with it
             started[ref] = loop.create_task(fetch_scope(sessions.providers, ref))
+            sessions.track(started[ref])
 
     def start(ref: ScopeRef) -> None:
         task = loop.create_task(read(ref))

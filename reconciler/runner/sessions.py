@@ -40,11 +40,25 @@ class Sessions:
 
     def __init__(self, targets: Iterable[Target], transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.by_target = {t.name: TargetSession(t, transport) for t in targets}
+        self._reads: set[asyncio.Task[Any]] = set()
+
+    def track(self, read: asyncio.Task[Any]) -> None:
+        """A read that runs on these sessions by itself (begun early, runner/prefetch.py): closing them
+        ends it first."""
+        self._reads.add(read)
+        read.add_done_callback(self._reads.discard)
 
     async def __aenter__(self) -> Sessions:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
+        # A read begun early that the run never took (it stopped at a name that did not resolve, say) is
+        # cancelled before its connection closes: left running, it would be retried against a closed
+        # pool, and said to be failing, after the run's own error.
+        pending = [read for read in self._reads if not read.done()]
+        for read in pending:
+            read.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         await asyncio.gather(*(s.aclose() for s in self.by_target.values()))
 
     def provider(self, target: str) -> Provider:

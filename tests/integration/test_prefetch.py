@@ -10,12 +10,14 @@ import pytest
 
 from reconciler.engine.model import ScopeRef
 from reconciler.engine.read import fetch_scope
+from reconciler.http import client
 from reconciler.project import parsing
 from reconciler.project.finding import manifest_files
 from reconciler.project.parsing import manifest_bytes_reach
 from reconciler.runner import prefetch
 from tests.conftest import Project
 from tests.integration.manifests import ONE_RULE_APP
+from tests.integration.settings import configure
 
 
 @pytest.fixture
@@ -116,3 +118,19 @@ def test_a_plan_whose_manifests_are_parsed_apart_says_the_same(
     apart = project.run("plan")
     assert (apart.exit_code, apart.output) == (here.exit_code, here.output)
     assert ("error: rules/app-7b.yaml:3:1" in apart.output) == bad
+
+
+def test_reads_begun_early_end_quietly_when_a_name_stops_the_run(
+    project: Project, reads_early: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name that does not resolve stops the run after its reads began: those still in flight are
+    cancelled before their connections close, never retried against a closed pool and said to be failing."""
+    monkeypatch.setattr(client, "NOTICE_AFTER_S", 0.1)
+    configure(project, ["onelogin-test"], concurrency=1)  # the apps' reads wait their turn behind the name's
+    project.write("rules/a-named.yaml", ONE_RULE_APP.replace("app: 7", "app: {name: No Such App}"))
+    _apps(project, 7, 8, 9)
+    project.sandbox.faults.latency_ms = 200
+    result = project.run("plan")
+    assert result.exit_code == 1
+    assert "has no app named 'No Such App'" in result.output
+    assert "waiting for" not in result.output and "failed" not in result.output, result.output
