@@ -67,20 +67,10 @@ async def read_each(
 
 
 async def fetch_live(
-    providers: Mapping[str, Provider],
-    scopes: Iterable[ScopeRef],
-    on_fetched: Callable[[ScopeRef, LiveScope | ApiError], None] | None = None,
-    started: MutableMapping[ScopeRef, Awaitable[LiveScope | ApiError]] | None = None,
+    providers: Mapping[str, Provider], scopes: Iterable[ScopeRef]
 ) -> dict[ScopeRef, LiveScope | ApiError]:
-    """Every scope's live rules (see `read_each`), in the order given; `on_fetched` is handed each one
-    as soon as it is read."""
+    """Every scope's live rules (see `read_each`), in the order given."""
     refs = list(scopes)
     live: dict[ScopeRef, LiveScope | ApiError] = {}
-
-    def take(ref: ScopeRef, state: LiveScope | ApiError) -> None:
-        live[ref] = state
-        if on_fetched is not None:
-            on_fetched(ref, state)
-
-    await read_each(providers, refs, take, started)
+    await read_each(providers, refs, live.__setitem__)
     return {ref: live[ref] for ref in refs}
