@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from functools import partial
-from typing import Any
 
 from reconciler.engine.apply import ApplyReport, ProgressHook, ScopeCheck, WrittenHook, apply_plan
 from reconciler.engine.digest import live_digest, live_fingerprint
@@ -24,7 +23,7 @@ from reconciler.engine.verify import Verification, verification, verify_plan, ve
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.runner.policing import gate_plan
 from reconciler.runner.resolve import resolve_names
-from reconciler.runner.sessions import Sessions
+from reconciler.runner.sessions import Sessions, cancel_all
 from reconciler.runner.workspace import Workspace, shard_workspace
 
 # A written scope of this many live rules or more is checked in a worker thread (see apply_and_verify).
@@ -105,13 +104,6 @@ async def run_apply(
     return await apply_plan(plan, sessions.providers, on_outcome, report, on_scope_written)
 
 
-async def _cancelled(tasks: Iterable[asyncio.Task[Any]]) -> None:
-    pending = list(tasks)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-
-
 async def apply_and_verify(
     workspace: Workspace,
     sessions: Sessions,
@@ -158,7 +150,7 @@ async def apply_and_verify(
         report = await run_apply(plan, sessions, on_outcome, report, written)
         verdicts = await asyncio.gather(*(checking[ref] for ref in sorted(checking)))
     except BaseException:  # interrupted: no read-back is left running
-        await _cancelled(checking.values())
+        await cancel_all(checking.values())
         raise
     verified = verification(verdicts)
     report.checks = verified.checks

@@ -30,7 +30,6 @@ import asyncio
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from reconciler.engine.model import LiveScope, ScopeRef
 from reconciler.engine.read import HeldReads, fetch_scope
@@ -119,6 +118,7 @@ async def _open_reading(
         task = loop.create_task(read(ref))
         resolving.add(task)
         task.add_done_callback(resolving.discard)
+        sessions.track(task)
 
     def on_scope(ref: ScopeRef) -> None:  # in the loading thread
         loop.call_soon_threadsafe(start, ref)
@@ -133,16 +133,8 @@ async def _open_reading(
         await asyncio.gather(*resolving)  # every read the loading asked for has started
     except BaseException:
         loaded_all.release()
-        await _abandon([*resolving, *started.values()], sessions)
+        await sessions.__aexit__(None, None, None)  # the reads begun, and the lookups that begin them, end first
         raise
     finally:
         sys.setswitchinterval(interval)
     return Reading(whole, shard_workspace(whole, shard), sessions, started)
-
-
-async def _abandon(tasks: list[asyncio.Task[Any]], sessions: Sessions) -> None:
-    """Cancel the reads of a project that will not be planned, and close its connections."""
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await sessions.__aexit__(None, None, None)

@@ -14,6 +14,14 @@ from reconciler.project.config import Target
 from reconciler.runner.workspace import Workspace, written_targets
 
 
+async def cancel_all(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel the tasks still running, and wait for them to end."""
+    pending = [task for task in tasks if not task.done()]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+
+
 class TargetSession:
     """A provider bound to one target's API client, for the duration of one run."""
 
@@ -43,7 +51,7 @@ class Sessions:
         self._reads: set[asyncio.Task[Any]] = set()
 
     def track(self, read: asyncio.Task[Any]) -> None:
-        """A read that runs on these sessions by itself (begun early, runner/prefetch.py): closing them
+        """A task that reads on these sessions by itself (begun early, runner/prefetch.py): closing them
         ends it first."""
         self._reads.add(read)
         read.add_done_callback(self._reads.discard)
@@ -55,10 +63,7 @@ class Sessions:
         # A read begun early that the run never took (it stopped at a name that did not resolve, say) is
         # cancelled before its connection closes: left running, it would be retried against a closed
         # pool, and said to be failing, after the run's own error.
-        pending = [read for read in self._reads if not read.done()]
-        for read in pending:
-            read.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await cancel_all(self._reads)
         await asyncio.gather(*(s.aclose() for s in self.by_target.values()))
 
     def provider(self, target: str) -> Provider:
